@@ -1,0 +1,78 @@
+"""create_app(): the HTTP API with its routers, middleware, error handlers and lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+from redis.asyncio import Redis
+from starlette.middleware import Middleware
+
+from storefront.catalog.router import router as catalog_router
+from storefront.core import health
+from storefront.core.config import Settings, load_settings
+from storefront.core.database import create_engine, create_sessionmaker, resolve_database_url
+from storefront.core.errors import EXCEPTION_HANDLERS
+from storefront.core.http import API_PREFIX
+from storefront.core.http.body_guard import BodyGuardMiddleware
+from storefront.core.http.request_context import RequestContextMiddleware
+from storefront.core.http.security_headers import SecurityHeadersMiddleware
+from storefront.core.logging import configure_logging
+from storefront.core.schemas import ErrorResponse
+
+_ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse, "description": description}
+    for code, description in (
+        (400, "Invalid input: one entry per offending field under `errors`."),
+        (413, "Request body too large."),
+        (415, "Request body is not JSON."),
+        (500, "Unexpected error; the body carries the request id."),
+    )
+}
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    database_url = await anyio.to_thread.run_sync(resolve_database_url, settings)
+    app.state.engine = create_engine(database_url, pool_size=settings.db_pool_size)
+    app.state.sessions = create_sessionmaker(app.state.engine)
+    app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    try:
+        yield
+    finally:
+        if app.state.redis is not None:
+            await app.state.redis.aclose()
+        await app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    app = FastAPIOffline(
+        title="Storefront API",
+        version="1.0.0",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        static_url="/docs/assets",
+        lifespan=_lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
+        responses=_ERROR_RESPONSES,
+        middleware=[
+            Middleware(RequestContextMiddleware),
+            Middleware(SecurityHeadersMiddleware, hsts_max_age=settings.hsts_max_age),
+            Middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes),
+        ],
+    )
+    app.state.settings = settings
+    app.include_router(catalog_router)
+    app.include_router(health.router)
+    return app
+
+
+def serve_app() -> FastAPI:
+    """The factory uvicorn calls in each server process."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

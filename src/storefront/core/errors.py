@@ -1,0 +1,137 @@
+"""One error hierarchy: services raise these, one set of handlers renders the envelope."""
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from storefront.core.schemas import ErrorResponse, FieldError
+
+
+class AppError(Exception):
+    status_code: ClassVar[int] = 500
+    default_message: ClassVar[str] = "Internal server error."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        errors: Sequence[FieldError] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.errors = list(errors)
+        self.headers = dict(headers or {})
+        super().__init__(self.message)
+
+
+class InvalidInput(AppError):
+    status_code = 400
+    default_message = "Invalid input."
+
+
+class NotFound(AppError):
+    status_code = 404
+    default_message = "Resource not found."
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    default_message = "Request body is too large."
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    default_message = "Request body must be JSON (Content-Type: application/json)."
+
+
+STATUS_MESSAGES = {
+    400: InvalidInput.default_message,
+    404: NotFound.default_message,
+    405: "Method not allowed.",
+    413: PayloadTooLarge.default_message,
+    415: UnsupportedMediaType.default_message,
+    500: AppError.default_message,
+}
+
+
+def error_response(
+    status_code: int,
+    message: str,
+    *,
+    errors: Sequence[FieldError] = (),
+    request_id: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body = ErrorResponse(message=message, errors=list(errors) or None, request_id=request_id)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code, headers=headers)
+
+
+def render_app_error(error: AppError) -> Response:
+    return error_response(
+        error.status_code, error.message, errors=error.errors, headers=error.headers
+    )
+
+
+def field_name(loc: Sequence[int | str]) -> str:
+    """Name a field as the client sent it: ("body", "items", 0, "qty") -> "items[0].qty"."""
+    parts = (
+        list(loc[1:])
+        if loc and loc[0] in {"body", "query", "path", "header", "cookie"}
+        else list(loc)
+    )
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or str(loc[0] if loc else "body")
+
+
+_MESSAGES_BY_TYPE = {
+    "missing": "This field is required.",
+    "extra_forbidden": "Unknown field.",
+    "json_invalid": "Request body is not valid JSON.",
+    "json_type": "Request body must be a JSON object.",
+}
+
+
+def field_errors(raw_errors: Sequence[Any]) -> list[FieldError]:
+    """One entry per offending field, in the order the fields were reported."""
+    by_field: dict[str, FieldError] = {}
+    for error in raw_errors:
+        loc = tuple(error.get("loc", ()))
+        if error.get("type") == "json_invalid":
+            loc = ("body",)
+        name = field_name(loc)
+        if name not in by_field:
+            by_field[name] = FieldError(field=name, message=_message(error))
+    return list(by_field.values())
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    message = _MESSAGES_BY_TYPE.get(error.get("type", ""), str(error.get("msg", "Invalid value.")))
+    message = message.removeprefix("Value error, ")
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith(".") else message + "."
+
+
+async def _app_error_handler(_: Request, exc: AppError) -> Response:
+    return render_app_error(exc)
+
+
+async def _validation_error_handler(_: Request, exc: RequestValidationError) -> Response:
+    return error_response(400, InvalidInput.default_message, errors=field_errors(exc.errors()))
+
+
+async def _http_error_handler(_: Request, exc: StarletteHTTPException) -> Response:
+    message = STATUS_MESSAGES.get(exc.status_code) or str(exc.detail)
+    return error_response(exc.status_code, message, headers=exc.headers)
+
+
+EXCEPTION_HANDLERS: dict[int | type[Exception], Callable[[Request, Any], Awaitable[Response]]] = {
+    AppError: _app_error_handler,
+    RequestValidationError: _validation_error_handler,
+    StarletteHTTPException: _http_error_handler,
+}
