@@ -11,8 +11,11 @@ export UV_PYTHON_DOWNLOADS := never
 run: .venv/.synced
 	.venv/bin/storefront serve
 
+# pytest exits 5 when it collected no test: that is a broken suite, never a pass.
 test: .venv/.synced
-	.venv/bin/pytest $(PYTEST_ARGS)
+	@.venv/bin/pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$status
 
 lint: .venv/.synced
 	.venv/bin/ruff check .

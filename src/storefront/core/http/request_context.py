@@ -53,7 +53,9 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            logger.exception("unhandled error while serving a request")
+            logger.exception(
+                "unhandled error while serving a request", extra={"request_id": request_id}
+            )
             if response_started:
                 raise
             response = error_response(500, AppError.default_message, request_id=request_id)
@@ -71,6 +73,7 @@ class RequestContextMiddleware:
                     "route": route,
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 2),
+                    "request_id": request_id,
                 },
             )
             request_id_var.reset(token)

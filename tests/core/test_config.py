@@ -1,0 +1,42 @@
+import pytest
+
+from storefront.core.config import ConfigurationError, Environment, Settings, load_settings
+
+
+def test_production_without_secret_key_and_database_url_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STOREFRONT_ENV", "production")
+    monkeypatch.delenv("STOREFRONT_SECRET_KEY", raising=False)
+    monkeypatch.delenv("STOREFRONT_DATABASE_URL", raising=False)
+
+    with pytest.raises(ConfigurationError) as error:
+        load_settings()
+
+    assert str(error.value) == (
+        "STOREFRONT_SECRET_KEY and STOREFRONT_DATABASE_URL must be set when "
+        "STOREFRONT_ENV=production."
+    )
+
+
+def test_invalid_values_are_reported_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STOREFRONT_ENV", "staging")
+    monkeypatch.setenv("STOREFRONT_MAX_BODY_BYTES", "-1")
+
+    with pytest.raises(ConfigurationError) as error:
+        load_settings()
+
+    message = str(error.value)
+    assert "\n" not in message
+    assert "STOREFRONT_ENV" in message
+    assert "STOREFRONT_MAX_BODY_BYTES" in message
+
+
+def test_development_needs_no_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ENV", "DATABASE_URL", "SECRET_KEY", "REDIS_URL", "BROKER_URL"):
+        monkeypatch.delenv(f"STOREFRONT_{name}", raising=False)
+
+    settings = Settings()
+
+    assert settings.env is Environment.DEVELOPMENT
+    assert settings.uses_embedded_database

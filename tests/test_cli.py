@@ -1,0 +1,187 @@
+"""The `storefront` command as an operator runs it: real processes, real signals."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from storefront.core.database import create_engine
+
+STARTUP_TIMEOUT = 90.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _environment(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STOREFRONT_")}
+    return env | overrides
+
+
+def _storefront(*args: str) -> list[str]:
+    return [sys.executable, "-m", "storefront", *args]
+
+
+@contextmanager
+def _serving(env: Mapping[str, str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603
+        _storefront("serve", "--port", str(port)),
+        env=dict(env),
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(process, base_url)
+        yield process, base_url
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_healthy(process: subprocess.Popen[str], base_url: str) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"serve exited early ({process.returncode}): {process.communicate()[1]}")
+        try:
+            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail("serve did not answer /health in time")
+
+
+def _stop(process: subprocess.Popen[str], sig: signal.Signals) -> tuple[int, str]:
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=30)
+    return process.returncode, stderr
+
+
+def _postgres_processes_for(pgdata: Path) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "postgres" in cmdline and str(pgdata) in cmdline:
+                pids.append(int(entry.name))
+    return pids
+
+
+def test_serve_logs_one_json_line_per_request_and_stops_on_sigterm(database_url: str) -> None:
+    env = _environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test")
+    with _serving(env) as (process, base_url):
+        httpx.get(
+            f"{base_url}/api/v1/categories?token=query-secret",
+            headers={"Authorization": "Bearer header-secret", "X-Request-ID": "trace-1"},
+        )
+        httpx.post(
+            f"{base_url}/api/v1/categories",
+            json={"password": "body-secret"},
+        )
+        returncode, stderr = _stop(process, signal.SIGTERM)
+
+    assert returncode == 0
+    lines = [json.loads(line) for line in stderr.splitlines()]
+    requests = [line for line in lines if line["message"] == "request"]
+    assert {
+        "method": "GET",
+        "route": "/api/v1/categories",
+        "status": 200,
+        "request_id": "trace-1",
+    }.items() <= requests[-2].items()
+    assert requests[-2]["duration_ms"] >= 0
+    assert requests[-1]["status"] == 405
+    for secret in ("query-secret", "header-secret", "body-secret"):
+        assert secret not in stderr
+
+
+def test_embedded_database_starts_seeds_stops_and_keeps_data(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = _environment(STOREFRONT_DATA_DIR=str(data_dir))
+    pgdata = data_dir.resolve() / "postgres"
+
+    with _serving(env) as (process, base_url):
+        categories = httpx.get(f"{base_url}/api/v1/categories").json()["categories"]
+        asyncio.run(_add_category(pgdata, "C999", "Kept across restarts"))
+        returncode, _ = _stop(process, signal.SIGTERM)
+
+    assert returncode == 0
+    assert categories[:2] == [
+        {"category_id": "C100", "name": "Clothing"},
+        {"category_id": "C200", "name": "Grocery"},
+    ]
+    assert _postgres_processes_for(pgdata) == []
+
+    with _serving(env) as (process, base_url):
+        started = time.monotonic()
+        names = {c["name"] for c in httpx.get(f"{base_url}/api/v1/categories").json()["categories"]}
+        returncode, _ = _stop(process, signal.SIGINT)
+
+    assert "Kept across restarts" in names
+    assert time.monotonic() - started < STARTUP_TIMEOUT
+    assert _postgres_processes_for(pgdata) == []
+
+
+async def _add_category(pgdata: Path, code: str, name: str) -> None:
+    engine = create_engine(f"postgresql+asyncpg://postgres@/storefront?host={pgdata}", pool_size=1)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO categories (category_id, name) VALUES (:code, :name)"),
+                {"code": code, "name": name},
+            )
+    finally:
+        await engine.dispose()
+
+
+def test_production_without_required_settings_stops_with_one_clear_line() -> None:
+    result = subprocess.run(  # noqa: S603
+        _storefront("serve"),
+        env=_environment(STOREFRONT_ENV="production"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "storefront: STOREFRONT_SECRET_KEY and STOREFRONT_DATABASE_URL must be set when "
+        "STOREFRONT_ENV=production.\n"
+    )
+
+
+def test_several_workers_without_redis_are_refused(database_url: str) -> None:
+    result = subprocess.run(  # noqa: S603
+        _storefront("serve", "--workers", "2"),
+        env=_environment(STOREFRONT_DATABASE_URL=database_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "--workers > 1 needs STOREFRONT_REDIS_URL" in result.stderr
+    assert "Traceback" not in result.stderr
