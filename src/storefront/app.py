@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def serve_app() -> FastAPI:
-    """The factory uvicorn calls in each server process."""
+    """The factory the server (granian) calls in each worker process."""
     settings = load_settings()
     configure_logging(settings.log_level)
     return create_app(settings)

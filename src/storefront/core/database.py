@@ -33,7 +33,9 @@ class Base(DeclarativeBase):
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pool_pre_ping: it costs a round trip per checkout; a connection found dead is
+    # invalidated when it fails, and the pool replaces it.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

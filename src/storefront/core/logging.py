@@ -13,7 +13,6 @@ class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = request_id_var.get()
-        record.__dict__.pop("color_message", None)  # uvicorn's ANSI-coloured duplicate
         return True
 
 
@@ -31,9 +30,4 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Our middleware writes the one line per request; uvicorn's access log would repeat it.
-    logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("pgserver").setLevel(logging.WARNING)
-    for name in ("uvicorn", "uvicorn.error"):
-        logging.getLogger(name).handlers[:] = []
-        logging.getLogger(name).propagate = True
