@@ -57,7 +57,7 @@ def cpu_seconds(pid: int) -> float:
 
 @contextmanager
 def pinned_server(command: Sequence[str], url: str, env: dict[str, str]) -> Iterator[int]:
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         ["taskset", "-c", SERVER_CORE, *command],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -86,9 +86,9 @@ def _ms(value: str) -> float:
 
 def run_wrk(label: str, url: str, pid: int, *, seconds: int = 10, connections: int = 50) -> Result:
     wrk = ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{connections}", "--latency"]
-    subprocess.run([*wrk, "-d3s", url], check=True, capture_output=True)  # noqa: S603 (warm-up)
+    subprocess.run([*wrk, "-d3s", url], check=True, capture_output=True)
     before = cpu_seconds(pid)
-    out = subprocess.run(  # noqa: S603
+    out = subprocess.run(
         [*wrk, f"-d{seconds}s", url], check=True, capture_output=True, text=True
     ).stdout
     cpu = cpu_seconds(pid) - before
