@@ -1,8 +1,9 @@
 """Settings read from `STOREFRONT_*` environment variables (see the README for each one)."""
 
+import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,20 @@ class Settings(BaseSettings):
     hsts_max_age: int = Field(default=31_536_000, ge=0)
     db_pool_size: int = Field(default=10, gt=0)
 
+    smtp_url: str | None = None
+    smtp_from: str = "Storefront <no-reply@storefront.localhost>"
+    sms_backend: Literal["console", "twilio"] = "console"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+
+    worker_concurrency: int = Field(default=16, gt=0)
+    event_max_attempts: int = Field(default=5, gt=0)
+    event_retry_base_seconds: float = Field(default=2.0, gt=0)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_retention_days: int = Field(default=7, gt=0)
+
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Self:
         if self.env is Environment.PRODUCTION:
@@ -53,6 +68,17 @@ class Settings(BaseSettings):
     @property
     def uses_embedded_database(self) -> bool:
         return self.database_url is None
+
+    def resolved_secret_key(self) -> str:
+        """The configured key; outside production, one generated once and kept in the data dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key_file.touch(mode=0o600)
+            key_file.write_text(secrets.token_urlsafe(48))
+        return key_file.read_text().strip()
 
 
 def load_settings() -> Settings:
