@@ -21,6 +21,9 @@ from storefront.core.embedded_db import start_embedded_postgres
 from storefront.core.migrations import migrate
 from storefront.models import metadata
 from tests.services import required_service_url
+from tests.smtp_sink import smtp_sink
+
+__all__ = ["smtp_sink"]  # a fixture for every test module
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -185,3 +185,43 @@ def test_several_workers_without_redis_are_refused(database_url: str) -> None:
     assert result.returncode == 2
     assert "--workers > 1 needs STOREFRONT_REDIS_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_worker_without_a_broker_explains_why_it_cannot_start(database_url: str) -> None:
+    result = subprocess.run(  # noqa: S603
+        _storefront("worker"),
+        env=_environment(STOREFRONT_DATABASE_URL=database_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "storefront worker needs STOREFRONT_BROKER_URL" in result.stderr
+
+
+def test_worker_consumes_until_sigterm_then_exits_cleanly(
+    database_url: str, broker_url: str
+) -> None:
+    env = _environment(
+        STOREFRONT_DATABASE_URL=database_url,
+        STOREFRONT_BROKER_URL=broker_url,
+        STOREFRONT_ENV="test",
+    )
+    worker = subprocess.Popen(  # noqa: S603
+        _storefront("worker", "--metrics-port", str(_free_port())),
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert worker.stderr is not None
+    for line in worker.stderr:
+        if json.loads(line)["message"] == "worker consuming":
+            break
+
+    returncode, stderr = _stop(worker, signal.SIGTERM)
+
+    assert returncode == 0
+    assert "worker stopping" in stderr
+    assert "Traceback" not in stderr, stderr

@@ -1,5 +1,6 @@
 """create_app(): the HTTP API with its routers, middleware, error handlers and lifespan."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,12 +15,16 @@ from storefront.core import health
 from storefront.core.config import Settings, load_settings
 from storefront.core.database import create_engine, create_sessionmaker, resolve_database_url
 from storefront.core.errors import EXCEPTION_HANDLERS
+from storefront.core.events.runtime import EventContext, api_event_runtime
 from storefront.core.http import API_PREFIX
 from storefront.core.http.body_guard import BodyGuardMiddleware
 from storefront.core.http.request_context import RequestContextMiddleware
 from storefront.core.http.security_headers import SecurityHeadersMiddleware
 from storefront.core.logging import configure_logging
 from storefront.core.schemas import ErrorResponse
+from storefront.core.security.sealing import Sealer
+from storefront.notifications.service import Notifier
+from storefront.tasks import build_registry, periodic_jobs
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse, "description": description}
@@ -36,12 +41,20 @@ _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     database_url = await anyio.to_thread.run_sync(resolve_database_url, settings)
+    wake_outbox = asyncio.Event()
     app.state.engine = create_engine(database_url, pool_size=settings.db_pool_size)
-    app.state.sessions = create_sessionmaker(app.state.engine)
+    app.state.sessions = create_sessionmaker(app.state.engine, on_outbox_commit=wake_outbox.set)
     app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    app.state.notifier = Notifier(Sealer(settings.resolved_secret_key()))
+    registry = build_registry(settings)
+    events = EventContext(
+        settings, app.state.sessions, wake_outbox, registry, periodic_jobs(settings)
+    )
     try:
-        yield
+        async with api_event_runtime(events):
+            yield
     finally:
+        await registry.aclose()
         if app.state.redis is not None:
             await app.state.redis.aclose()
         await app.state.engine.dispose()

@@ -1,7 +1,8 @@
-"""The `storefront` command: serve, migrate, seed-demo."""
+"""The `storefront` command: serve, worker, migrate, seed-demo."""
 
 import asyncio
 import os
+import signal
 import sys
 import tempfile
 from typing import Annotated
@@ -9,6 +10,7 @@ from typing import Annotated
 import typer
 from granian import Granian
 from granian.constants import Interfaces, Loops
+from prometheus_client import start_http_server
 
 from storefront.catalog.demo import seed_demo, seed_demo_if_empty
 from storefront.core.config import ConfigurationError, Environment, Settings, load_settings
@@ -18,8 +20,10 @@ from storefront.core.database import (
     resolve_database_url,
     unit_of_work,
 )
+from storefront.core.events.runtime import EventContext, run_worker
 from storefront.core.logging import configure_logging
 from storefront.core.migrations import migrate
+from storefront.tasks import build_registry, periodic_jobs
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
 # Granian's own lines go through the root logger, so they come out as JSON like ours.
@@ -100,6 +104,41 @@ def serve(
         log_dictconfig=GRANIAN_LOGGING,
         workers_kill_timeout=GRACEFUL_SHUTDOWN_SECONDS,
     ).serve()
+
+
+@cli.command()
+def worker(
+    metrics_port: Annotated[
+        int, typer.Option(help="Port for Prometheus metrics on 127.0.0.1; 0 turns them off.")
+    ] = 9101,
+) -> None:
+    """Consume the queue: send notifications, run handlers and periodic jobs, relay the outbox."""
+    settings = _settings()
+    if not settings.broker_url:
+        raise ConfigurationError(
+            "storefront worker needs STOREFRONT_BROKER_URL; without a broker the API process "
+            "handles events itself."
+        )
+    if metrics_port:
+        start_http_server(metrics_port, addr="127.0.0.1")
+    asyncio.run(_work(settings, settings.broker_url, resolve_database_url(settings)))
+
+
+async def _work(settings: Settings, broker_url: str, database_url: str) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    engine = create_engine(database_url, pool_size=settings.worker_concurrency)
+    wake = asyncio.Event()
+    sessions = create_sessionmaker(engine, on_outbox_commit=wake.set)
+    registry = build_registry(settings)
+    context = EventContext(settings, sessions, wake, registry, periodic_jobs(settings))
+    try:
+        await run_worker(context, broker_url, stop, grace_seconds=GRACEFUL_SHUTDOWN_SECONDS)
+    finally:
+        await registry.aclose()
+        await engine.dispose()
 
 
 @cli.command("migrate")

@@ -2,7 +2,9 @@
 
 from storefront.catalog import models as catalog_models
 from storefront.core.database import Base
+from storefront.core.events import models as event_models
+from storefront.notifications import models as notification_models
 
-__all__ = ["catalog_models", "metadata"]
+__all__ = ["catalog_models", "event_models", "metadata", "notification_models"]
 
 metadata = Base.metadata

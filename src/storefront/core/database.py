@@ -1,7 +1,7 @@
 """Engine, sessions and the one unit-of-work helper: a request's writes commit together or not
 at all."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
@@ -18,6 +18,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storefront.core.config import Settings
 from storefront.core.embedded_db import start_embedded_postgres
+
+# The key under which a sessionmaker carries its outbox wake-up (see core/events/outbox.py).
+ON_OUTBOX_COMMIT = "on_outbox_commit"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -38,8 +41,12 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_sessionmaker(
+    engine: AsyncEngine, *, on_outbox_commit: Callable[[], None] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """on_outbox_commit is called after each commit that recorded outbox events."""
+    info = {ON_OUTBOX_COMMIT: on_outbox_commit} if on_outbox_commit else None
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 @asynccontextmanager

@@ -8,6 +8,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -32,3 +33,24 @@ def render_metrics() -> tuple[bytes, str]:
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+EVENTS_PENDING = Gauge(
+    "storefront_events_pending",
+    "Outbox events committed but not yet published (or, without a broker, not yet handled).",
+    multiprocess_mode="max",
+)
+EVENTS_PUBLISHED = Counter(
+    "storefront_events_published_total", "Outbox events confirmed by the broker.", ["event_type"]
+)
+EVENTS_HANDLED = Counter(
+    "storefront_events_handled_total", "Events whose handler succeeded.", ["event_type"]
+)
+EVENTS_FAILED = Counter(
+    "storefront_events_failed_total", "Handler attempts that failed.", ["event_type"]
+)
+EVENTS_DEAD = Counter(
+    "storefront_events_dead_lettered_total",
+    "Events given up on after their last attempt.",
+    ["event_type"],
+)

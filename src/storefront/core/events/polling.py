@@ -1,0 +1,41 @@
+"""The loop shared by the relay and the in-process dispatcher: work while there is work, then
+sleep until woken by a local commit or until the next poll (for other processes' events)."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storefront.core.events.models import EventStatus, OutboxEvent
+from storefront.core.metrics import EVENTS_PENDING
+
+logger = logging.getLogger(__name__)
+
+
+async def poll_forever(
+    step: Callable[[], Awaitable[bool]],
+    sessions: async_sessionmaker[AsyncSession],
+    wake: asyncio.Event,
+    poll_seconds: float,
+) -> None:
+    """Run step() until cancelled; step returns True when it may have left work behind. A
+    failing step (database or broker down) is logged and retried at the next poll."""
+    while True:
+        try:
+            if await step():
+                continue
+            EVENTS_PENDING.set(await _count_pending(sessions))
+        except Exception as exc:
+            logger.warning("outbox loop failed; retrying", extra={"error": repr(exc)[:300]})
+        wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=poll_seconds)
+
+
+async def _count_pending(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions() as session:
+        query = select(func.count()).where(OutboxEvent.status == EventStatus.PENDING)
+        return await session.scalar(query) or 0

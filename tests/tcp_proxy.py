@@ -1,0 +1,62 @@
+"""A TCP forwarder the test can take down and bring back, to cut a real service off (a broker
+outage) without touching the service itself."""
+
+import asyncio
+import contextlib
+import socket
+from urllib.parse import urlsplit, urlunsplit
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class TcpProxy:
+    def __init__(self, target_url: str) -> None:
+        target = urlsplit(target_url)
+        self.target_host = target.hostname or "127.0.0.1"
+        self.target_port = target.port or 5672
+        self.port = _free_port()
+        netloc = f"{target.username}:{target.password}@127.0.0.1:{self.port}"
+        self.url = urlunsplit(target._replace(netloc=netloc))
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.Task[None]] = set()
+
+    async def up(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    async def down(self) -> None:
+        """Stop listening and cut every open connection, as a broker crash would."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for pipe in list(self._pipes):
+            pipe.cancel()
+        await asyncio.gather(*self._pipes, return_exceptions=True)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(
+            self.target_host, self.target_port
+        )
+        pipes = [
+            asyncio.create_task(_pipe(reader, upstream_writer)),
+            asyncio.create_task(_pipe(upstream_reader, writer)),
+        ]
+        self._pipes.update(pipes)
+        try:
+            await asyncio.gather(*pipes, return_exceptions=True)
+        finally:
+            self._pipes.difference_update(pipes)
+            for stream in (writer, upstream_writer):
+                stream.close()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
