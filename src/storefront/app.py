@@ -10,6 +10,8 @@ from fastapi_offline import FastAPIOffline
 from redis.asyncio import Redis
 from starlette.middleware import Middleware
 
+from storefront.auth.context import build_auth_context
+from storefront.auth.router import router as auth_router
 from storefront.catalog.router import router as catalog_router
 from storefront.core import health
 from storefront.core.config import Settings, load_settings
@@ -22,8 +24,6 @@ from storefront.core.http.request_context import RequestContextMiddleware
 from storefront.core.http.security_headers import SecurityHeadersMiddleware
 from storefront.core.logging import configure_logging
 from storefront.core.schemas import ErrorResponse
-from storefront.core.security.sealing import Sealer
-from storefront.notifications.service import Notifier
 from storefront.tasks import build_registry, periodic_jobs
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -45,7 +45,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = create_engine(database_url, pool_size=settings.db_pool_size)
     app.state.sessions = create_sessionmaker(app.state.engine, on_outbox_commit=wake_outbox.set)
     app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-    app.state.notifier = Notifier(Sealer(settings.resolved_secret_key()))
+    app.state.auth = build_auth_context(settings, app.state.sessions, app.state.redis)
     registry = build_registry(settings)
     events = EventContext(
         settings, app.state.sessions, wake_outbox, registry, periodic_jobs(settings)
@@ -55,6 +55,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             yield
     finally:
         await registry.aclose()
+        await app.state.auth.limiter.aclose()
         if app.state.redis is not None:
             await app.state.redis.aclose()
         await app.state.engine.dispose()
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.state.settings = settings
+    app.include_router(auth_router)
     app.include_router(catalog_router)
     app.include_router(health.router)
     return app

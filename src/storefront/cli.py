@@ -12,6 +12,8 @@ from granian import Granian
 from granian.constants import Interfaces, Loops
 from prometheus_client import start_http_server
 
+from storefront.auth.context import build_auth_context
+from storefront.auth.registration import create_admin
 from storefront.catalog.demo import seed_demo, seed_demo_if_empty
 from storefront.core.config import ConfigurationError, Environment, Settings, load_settings
 from storefront.core.database import (
@@ -20,6 +22,7 @@ from storefront.core.database import (
     resolve_database_url,
     unit_of_work,
 )
+from storefront.core.errors import AppError
 from storefront.core.events.runtime import EventContext, run_worker
 from storefront.core.logging import configure_logging
 from storefront.core.migrations import migrate
@@ -138,6 +141,32 @@ async def _work(settings: Settings, broker_url: str, database_url: str) -> None:
         await run_worker(context, broker_url, stop, grace_seconds=GRACEFUL_SHUTDOWN_SECONDS)
     finally:
         await registry.aclose()
+        await engine.dispose()
+
+
+@cli.command("create-admin")
+def create_admin_command(
+    username: Annotated[str, typer.Option(prompt=True)],
+    email: Annotated[str, typer.Option(prompt=True)],
+    mobile: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Create an administrator (the same rules as registration; contacts marked verified)."""
+    settings = _settings()
+    details = {"username": username, "email": email, "mobile": mobile, "password": password}
+    asyncio.run(_create_admin(settings, resolve_database_url(settings), details))
+    typer.echo(f"Administrator {username} created.")
+
+
+async def _create_admin(settings: Settings, database_url: str, details: dict[str, str]) -> None:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        auth = build_auth_context(settings, create_sessionmaker(engine), None)
+        await create_admin(auth, **details)
+    except AppError as exc:
+        problems = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        raise ConfigurationError(f"{exc.message} {problems}".strip()) from None
+    finally:
         await engine.dispose()
 
 

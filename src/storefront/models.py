@@ -1,10 +1,11 @@
 """Every module's tables on one metadata, for Alembic and the test harness."""
 
+from storefront.auth import models as auth_models
 from storefront.catalog import models as catalog_models
 from storefront.core.database import Base
 from storefront.core.events import models as event_models
 from storefront.notifications import models as notification_models
 
-__all__ = ["catalog_models", "event_models", "metadata", "notification_models"]
+__all__ = ["auth_models", "catalog_models", "event_models", "metadata", "notification_models"]
 
 metadata = Base.metadata

@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     hsts_max_age: int = Field(default=31_536_000, ge=0)
     db_pool_size: int = Field(default=10, gt=0)
 
+    access_token_ttl: int = Field(default=3600, gt=0)
+    refresh_token_ttl: int = Field(default=30 * 24 * 3600, gt=0)
+    default_region: str = Field(default="IN", pattern=r"^[A-Z]{2}$")
+    login_max_failures: int = Field(default=5, gt=0)
+    lockout_minutes: int = Field(default=15, gt=0)
+    otp_ttl_seconds: int = Field(default=600, gt=0, le=600)
+    otp_max_attempts: int = Field(default=5, gt=0)
+    otp_resend_seconds: int = Field(default=60, ge=0)
+
     smtp_url: str | None = None
     smtp_from: str = "Storefront <no-reply@storefront.localhost>"
     sms_backend: Literal["console", "twilio"] = "console"

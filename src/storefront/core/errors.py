@@ -33,9 +33,40 @@ class InvalidInput(AppError):
     default_message = "Invalid input."
 
 
+class Unauthorized(AppError):
+    status_code = 401
+    default_message = "Authentication required."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(AppError):
+    status_code = 403
+    default_message = "You are not allowed to do this."
+
+
 class NotFound(AppError):
     status_code = 404
     default_message = "Resource not found."
+
+
+class Conflict(AppError):
+    status_code = 409
+    default_message = "This conflicts with the current state."
+
+
+class Locked(AppError):
+    status_code = 423
+    default_message = "Account locked."
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    default_message = "Too many requests. Try again later."
+
+    def __init__(self, retry_after_seconds: int, message: str | None = None) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after_seconds))})
 
 
 class PayloadTooLarge(AppError):
@@ -50,6 +81,8 @@ class UnsupportedMediaType(AppError):
 
 STATUS_MESSAGES = {
     400: InvalidInput.default_message,
+    401: Unauthorized.default_message,
+    403: Forbidden.default_message,
     404: NotFound.default_message,
     405: "Method not allowed.",
     413: PayloadTooLarge.default_message,

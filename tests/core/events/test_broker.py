@@ -24,7 +24,7 @@ from tests.tcp_proxy import TcpProxy
 
 
 async def send_welcome(app: FastAPI, to: str = "john.doe@example.com") -> uuid.UUID:
-    notifier: Notifier = app.state.notifier
+    notifier: Notifier = app.state.auth.notifier
     async with unit_of_work(app.state.sessions) as session:
         return notifier.email(session, to=to, template="welcome", context={"username": "john"})
 

@@ -27,7 +27,7 @@ async def dead_lettered(client: httpx.AsyncClient) -> float:
 
 
 def notifier(app: FastAPI) -> Notifier:
-    result: Notifier = app.state.notifier
+    result: Notifier = app.state.auth.notifier
     return result
 
 

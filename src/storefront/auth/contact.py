@@ -1,0 +1,100 @@
+"""Usernames, emails and mobile numbers: validated, normalised, and keyed for lookups.
+
+Each `normalize_*` returns the value to store or raises `ValueError` with the message to show;
+the messages never repeat the input."""
+
+import re
+from typing import Literal
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+USERNAME_MIN_LENGTH = 6
+USERNAME_MAX_LENGTH = 20
+USERNAME_LENGTH_MESSAGE = (
+    f"Username must be {USERNAME_MIN_LENGTH}-{USERNAME_MAX_LENGTH} characters."
+)
+USERNAME_CHARACTERS_MESSAGE = "Username may contain only letters, digits, '_' and '.'."
+EMAIL_MESSAGE = "Enter a valid email address."
+MOBILE_MESSAGE = "Enter a valid mobile number."
+
+_USERNAME_CHARACTERS = re.compile(r"[A-Za-z0-9_.]+")
+_MOBILE_LIKE = re.compile(r"\+.*|[0-9 -]*[0-9][0-9 -]*")
+
+IdentifierKind = Literal["email", "mobile", "username"]
+
+
+def normalize_username(value: str) -> str:
+    """The username as given (case kept) once it passes the length and character rules."""
+    if not USERNAME_MIN_LENGTH <= len(value) <= USERNAME_MAX_LENGTH:
+        raise ValueError(USERNAME_LENGTH_MESSAGE)
+    if not _USERNAME_CHARACTERS.fullmatch(value):
+        raise ValueError(USERNAME_CHARACTERS_MESSAGE)
+    return value
+
+
+def username_key(value: str) -> str:
+    """What makes two usernames the same account: case is ignored."""
+    return value.lower()
+
+
+def normalize_email(value: str) -> str:
+    """email-validator's normalised form: the local part as given, the domain in lowercase."""
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValueError(EMAIL_MESSAGE) from None
+
+
+def email_key(value: str) -> str:
+    """What makes two emails the same account: the normalised address, ignoring case."""
+    return normalize_email(value).lower()
+
+
+def normalize_mobile(value: str, region: str) -> str:
+    """The number in E.164 (`+919876543210`); national numbers are read for `region`."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(MOBILE_MESSAGE) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(MOBILE_MESSAGE)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def identifier_kind(value: str) -> IdentifierKind:
+    """Which of the three a login identifier is: `@` means email, `+` or digits mean mobile."""
+    if "@" in value:
+        return "email"
+    if _MOBILE_LIKE.fullmatch(value.strip()):
+        return "mobile"
+    return "username"
+
+
+def normalize_identifier(value: str, region: str) -> str:
+    """The key to look an account up by (and to count failed logins against); never raises.
+
+    A value that does not validate still gets a stable key, so unknown identifiers are counted
+    the same way as known ones."""
+    value = value.strip()
+    match identifier_kind(value):
+        case "email":
+            return _email_lookup_key(value)
+        case "mobile":
+            return _mobile_lookup_key(value, region)
+        case "username":
+            return username_key(value)
+
+
+def _email_lookup_key(value: str) -> str:
+    try:
+        return email_key(value)
+    except ValueError:
+        return value.lower()
+
+
+def _mobile_lookup_key(value: str, region: str) -> str:
+    try:
+        return normalize_mobile(value, region)
+    except ValueError:
+        return re.sub(r"[^0-9]", "", value)

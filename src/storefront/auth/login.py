@@ -1,0 +1,93 @@
+"""Login with lockout. Failures are counted per account, and per normalised identifier when no
+account matches, with the same thresholds and answers, so 401 and 423 reveal nothing about which
+accounts exist. Counting happens in its own committed transaction before the error is raised."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storefront.auth.contact import identifier_kind, normalize_identifier
+from storefront.auth.context import AuthContext
+from storefront.auth.models import LoginFailure, User
+from storefront.auth.sessions import IssuedTokens, start_session
+from storefront.core.database import unit_of_work
+from storefront.core.errors import Locked, Unauthorized
+
+INVALID_CREDENTIALS = "Invalid username/email or password."
+
+
+@dataclass(frozen=True)
+class _Lock:
+    until: datetime
+
+
+def locked_message(until: datetime) -> str:
+    stamp = until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"Account locked due to repeated failed logins. Try again after {stamp}."
+
+
+async def find_user(
+    session: AsyncSession, identifier: str, region: str, *, for_update: bool = False
+) -> User | None:
+    """The active account an identifier (username, email or mobile) names, if any."""
+    key = normalize_identifier(identifier, region)
+    kind = identifier_kind(identifier)
+    condition = (
+        User.mobile == key
+        if kind == "mobile"
+        else func.lower(User.email if kind == "email" else User.username) == key
+    )
+    query = select(User).where(condition, User.is_active)
+    return await session.scalar(query.with_for_update() if for_update else query)
+
+
+async def login(auth: AuthContext, identifier: str, password: str) -> IssuedTokens:
+    settings = auth.settings
+    now = datetime.now(UTC)
+    async with unit_of_work(auth.sessions) as session:
+        # Locked so that concurrent failures are all counted.
+        user = await find_user(session, identifier, settings.default_region, for_update=True)
+        if user is None:
+            await auth.passwords.verify_dummy(password)
+            outcome = await _unknown_identifier_failed(session, auth, identifier, now)
+        elif user.account_locked_until is not None and user.account_locked_until > now:
+            outcome = _Lock(user.account_locked_until)
+        elif await auth.passwords.verify(user.password_hash, password):
+            user.failed_login_count = 0
+            user.account_locked_until = None
+            if auth.passwords.needs_rehash(user.password_hash):
+                user.password_hash = await auth.passwords.hash(password)
+            return await start_session(session, auth, user)
+        else:
+            outcome = _account_failed(auth, user, now)
+    if isinstance(outcome, _Lock):
+        raise Locked(locked_message(outcome.until))
+    raise Unauthorized(INVALID_CREDENTIALS)
+
+
+def _account_failed(auth: AuthContext, user: User, now: datetime) -> _Lock | None:
+    user.failed_login_count += 1
+    if user.failed_login_count < auth.settings.login_max_failures:
+        return None
+    user.failed_login_count = 0
+    user.account_locked_until = now + timedelta(minutes=auth.settings.lockout_minutes)
+    return _Lock(user.account_locked_until)
+
+
+async def _unknown_identifier_failed(
+    session: AsyncSession, auth: AuthContext, identifier: str, now: datetime
+) -> _Lock | None:
+    key = normalize_identifier(identifier, auth.settings.default_region)
+    await session.execute(insert(LoginFailure).values(identifier=key).on_conflict_do_nothing())
+    failure = await session.get_one(LoginFailure, key, with_for_update=True)
+    if failure.locked_until is not None and failure.locked_until > now:
+        return _Lock(failure.locked_until)
+    failure.failed_count += 1
+    if failure.failed_count < auth.settings.login_max_failures:
+        return None
+    failure.failed_count = 0
+    failure.locked_until = now + timedelta(minutes=auth.settings.lockout_minutes)
+    return _Lock(failure.locked_until)

@@ -1,0 +1,152 @@
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storefront.auth.models import User
+from tests.auth.conftest import PASSWORD, login, register
+
+INVALID = {"status": "error", "message": "Invalid username/email or password."}
+
+
+async def test_login_answers_with_the_spec_body_and_a_refresh_token(
+    client: httpx.AsyncClient,
+) -> None:
+    user_id = (await register(client))["user_id"]
+
+    response = await login(client, "john.doe@example.com")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {
+        "status": "success",
+        "user_id": user_id,
+        "token": body["token"],
+        "expires_in": 3600,
+        "refresh_token": body["refresh_token"],
+        "token_type": "Bearer",
+    }
+
+
+async def test_username_email_and_mobile_all_log_in_ignoring_case(
+    client: httpx.AsyncClient,
+) -> None:
+    await register(client)
+
+    for identifier in ("JOHN_DOE", "John.Doe@Example.COM", "9876543210", "+919876543210"):
+        assert (await login(client, identifier)).status_code == 200, identifier
+
+
+async def test_wrong_password_and_unknown_account_look_the_same(client: httpx.AsyncClient) -> None:
+    await register(client)
+
+    wrong_password = await login(client, "john_doe", "Wrong@123$")
+    unknown = await login(client, "nobody_here", PASSWORD)
+
+    for response in (wrong_password, unknown):
+        assert response.status_code == 401
+        assert response.json() == INVALID
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_wrong_password_and_unknown_account_take_comparable_time(
+    client: httpx.AsyncClient,
+) -> None:
+    await register(client)
+    await login(client, "nobody_warmup", PASSWORD)  # the dummy hash is made on first use
+
+    async def median(identifier: str) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            await login(client, identifier, "Wrong@123$")
+            times.append(time.perf_counter() - started)
+        return sorted(times)[1]
+
+    ratio = await median("nobody_at_all") / await median("john_doe")
+
+    assert 0.5 < ratio < 2.0
+
+
+async def test_five_failures_lock_the_account_even_against_the_right_password(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await register(client)
+
+    statuses = [(await login(client, "john_doe", "Wrong@123$")).status_code for _ in range(5)]
+    locked = await login(client, "john.doe@example.com", PASSWORD)
+
+    assert statuses == [401, 401, 401, 401, 423]
+    assert locked.status_code == 423
+    assert locked.json()["message"].startswith(
+        "Account locked due to repeated failed logins. Try again after "
+    )
+    async with sessions() as session:
+        until = await session.scalar(select(User.account_locked_until))
+    assert until is not None
+    assert timedelta(minutes=14) < until - datetime.now(UTC) <= timedelta(minutes=15)
+
+
+async def test_after_the_lock_expires_the_right_password_works_and_the_count_resets(
+    app: FastAPI, client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await register(client)
+    for _ in range(5):
+        await login(client, "john_doe", "Wrong@123$")
+    async with sessions() as session, session.begin():
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        await session.execute(update(User).values(account_locked_until=past))
+    await app.state.auth.limiter.reset()  # this test logs in more often than the rate limit allows
+
+    assert (await login(client)).status_code == 200
+    for _ in range(4):
+        assert (await login(client, "john_doe", "Wrong@123$")).status_code == 401
+    assert (await login(client)).status_code == 200
+
+
+async def test_a_success_resets_the_failure_count(client: httpx.AsyncClient) -> None:
+    await register(client)
+    for _ in range(4):
+        await login(client, "john_doe", "Wrong@123$")
+
+    assert (await login(client)).status_code == 200
+    statuses = [(await login(client, "john_doe", "Wrong@123$")).status_code for _ in range(4)]
+
+    assert statuses == [401] * 4
+
+
+async def test_an_identifier_with_no_account_locks_exactly_like_a_real_one(
+    client: httpx.AsyncClient,
+) -> None:
+    await register(client)
+    real = [(await login(client, "john_doe", "Wrong@123$")).json() for _ in range(6)]
+    ghost = [(await login(client, "ghost_user", "Wrong@123$")).json() for _ in range(6)]
+
+    def shape(bodies: list[dict[str, str]]) -> list[str]:
+        return [body["message"].split(" after ")[0] for body in bodies]
+
+    assert shape(real) == shape(ghost)
+    assert (await login(client, "ghost_user", PASSWORD)).status_code == 423
+
+
+async def test_concurrent_failures_are_all_counted(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await register(client)
+
+    await asyncio.gather(*(login(client, "john_doe", "Wrong@123$") for _ in range(5)))
+
+    assert (await login(client)).status_code == 423
+
+
+async def test_login_is_rate_limited_per_account(client: httpx.AsyncClient) -> None:
+    statuses = [(await login(client, f"ghost{n}", "x")).status_code for n in range(1)]
+    responses = [await login(client, "target_user", "Wrong@123$") for _ in range(11)]
+
+    assert statuses == [401]
+    assert responses[-1].status_code == 429
+    assert int(responses[-1].headers["retry-after"]) >= 1
