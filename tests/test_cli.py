@@ -225,3 +225,68 @@ def test_worker_consumes_until_sigterm_then_exits_cleanly(
     assert returncode == 0
     assert "worker stopping" in stderr
     assert "Traceback" not in stderr, stderr
+
+
+def test_create_admin_makes_a_verified_administrator_who_can_log_in(database_url: str) -> None:
+    result = subprocess.run(  # noqa: S603
+        _storefront(
+            "create-admin",
+            "--username",
+            "site_admin",
+            "--email",
+            "admin@example.com",
+            "--mobile",
+            "+14155552671",
+            "--password",
+            "Adm1n#Passw0rd",
+        ),
+        env=_environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Administrator site_admin created." in result.stdout
+    role, verified = asyncio.run(_admin_row(database_url))
+    assert (role, verified) == ("admin", True)
+
+
+def test_create_admin_applies_the_registration_rules(database_url: str) -> None:
+    result = subprocess.run(  # noqa: S603
+        _storefront(
+            "create-admin",
+            "--username",
+            "adm",
+            "--email",
+            "admin@example.com",
+            "--mobile",
+            "+14155552671",
+            "--password",
+            "password",
+        ),
+        env=_environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "username: Username must be 6-20 characters." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def _admin_row(database_url: str) -> tuple[str, bool]:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text("SELECT role, is_email_verified AND is_mobile_verified FROM users")
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    return str(row[0]), bool(row[1])

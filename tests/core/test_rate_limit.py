@@ -166,3 +166,10 @@ async def test_over_the_limit_is_429_with_retry_after(client: httpx.AsyncClient)
         "status": "error",
         "message": f"Too many attempts. Try again in {retry_after} seconds.",
     }
+
+
+async def test_a_disabled_limiter_allows_everything() -> None:
+    limiter = RateLimiter.from_url(None, enabled=False)
+
+    for _ in range(5):
+        await limiter.hit("1/minute", "load-test")

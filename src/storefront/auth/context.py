@@ -35,7 +35,7 @@ def build_auth_context(
         secret_key=secret_key,
         sessions=sessions,
         passwords=Passwords(),
-        limiter=RateLimiter.from_url(settings.redis_url),
+        limiter=RateLimiter.from_url(settings.redis_url, enabled=settings.rate_limits),
         denylist=TokenDenylist(redis),
         notifier=Notifier(Sealer(secret_key)),
     )

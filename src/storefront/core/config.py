@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     otp_ttl_seconds: int = Field(default=600, gt=0, le=600)
     otp_max_attempts: int = Field(default=5, gt=0)
     otp_resend_seconds: int = Field(default=60, ge=0)
+    rate_limits: bool = True
 
     smtp_url: str | None = None
     smtp_from: str = "Storefront <no-reply@storefront.localhost>"

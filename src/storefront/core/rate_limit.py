@@ -26,16 +26,20 @@ REDIS_TIMEOUT_SECONDS = 1.0
 class RateLimiter:
     """Moving-window limits: exact counts over the last window, no burst at a window edge."""
 
-    def __init__(self, storage: Storage, pool: ConnectionPool | None = None) -> None:
+    def __init__(
+        self, storage: Storage, pool: ConnectionPool | None = None, *, enabled: bool = True
+    ) -> None:
         self._storage = storage
         self._pool = pool
         self._strategy = MovingWindowRateLimiter(storage)
+        self._enabled = enabled
 
     @classmethod
-    def from_url(cls, redis_url: str | None) -> Self:
-        """Redis at `redis_url` (any URL redis-py accepts), or process memory when unset."""
-        if not redis_url:
-            return cls(MemoryStorage())
+    def from_url(cls, redis_url: str | None, *, enabled: bool = True) -> Self:
+        """Redis at `redis_url` (any URL redis-py accepts), or process memory when unset.
+        A disabled limiter allows everything (load tests, or a gateway that limits already)."""
+        if not redis_url or not enabled:
+            return cls(MemoryStorage(), enabled=enabled)
         pool = ConnectionPool.from_url(
             redis_url,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
@@ -56,6 +60,8 @@ class RateLimiter:
         When the storage is unreachable the hit is allowed (and logged): an outage of the
         limiter must not turn every request into an error.
         """
+        if not self._enabled:
+            return
         item = parse(limit)
         try:
             if await self._strategy.hit(item, *keys):
