@@ -2,7 +2,6 @@
 
 import asyncio
 import email
-import socket
 import time
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -13,13 +12,7 @@ from typing import Any, Self
 import pytest
 from aiosmtpd.controller import Controller
 
-
-def _free_port() -> int:
-    # aiosmtpd 1.4 cannot report the port the system picks for port 0, so pick one first.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.ports import free_port
 
 
 class SmtpSink:
@@ -31,7 +24,7 @@ class SmtpSink:
 
     def __init__(self, **aiosmtpd_options: Any) -> None:
         self.host = "127.0.0.1"
-        self.port = _free_port()
+        self.port = free_port()  # aiosmtpd 1.4 cannot report a port the system picked
         self.url = f"smtp://{self.host}:{self.port}"
         self.messages: list[EmailMessage] = []
         self.refuse = False

@@ -3,15 +3,9 @@ outage) without touching the service itself."""
 
 import asyncio
 import contextlib
-import socket
 from urllib.parse import urlsplit, urlunsplit
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.ports import free_port
 
 
 class TcpProxy:
@@ -19,7 +13,7 @@ class TcpProxy:
         target = urlsplit(target_url)
         self.target_host = target.hostname or "127.0.0.1"
         self.target_port = target.port or 5672
-        self.port = _free_port()
+        self.port = free_port()
         netloc = f"{target.username}:{target.password}@127.0.0.1:{self.port}"
         self.url = urlunsplit(target._replace(netloc=netloc))
         self._server: asyncio.Server | None = None

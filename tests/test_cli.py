@@ -4,7 +4,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,9 @@ import pytest
 from sqlalchemy import text
 
 from storefront.core.database import create_engine
+from tests.ports import free_port
 
 STARTUP_TIMEOUT = 90.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _environment(**overrides: str) -> dict[str, str]:
@@ -38,7 +32,7 @@ def _storefront(*args: str) -> list[str]:
 
 @contextmanager
 def _serving(env: Mapping[str, str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(  # noqa: S603
         _storefront("serve", "--port", str(port)),
         env=dict(env),
@@ -210,7 +204,7 @@ def test_worker_consumes_until_sigterm_then_exits_cleanly(
         STOREFRONT_ENV="test",
     )
     worker = subprocess.Popen(  # noqa: S603
-        _storefront("worker", "--metrics-port", str(_free_port())),
+        _storefront("worker", "--metrics-port", str(free_port())),
         env=env,
         stderr=subprocess.PIPE,
         text=True,

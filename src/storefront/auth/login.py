@@ -68,13 +68,19 @@ async def login(auth: AuthContext, identifier: str, password: str) -> IssuedToke
     raise Unauthorized(INVALID_CREDENTIALS)
 
 
+def _one_more_failure(auth: AuthContext, failures: int, now: datetime) -> tuple[int, _Lock | None]:
+    """The count after one more failure, and the lock it sets off once the limit is reached
+    (the count then starts again for after the lock)."""
+    if failures + 1 < auth.settings.login_max_failures:
+        return failures + 1, None
+    return 0, _Lock(now + timedelta(minutes=auth.settings.lockout_minutes))
+
+
 def _account_failed(auth: AuthContext, user: User, now: datetime) -> _Lock | None:
-    user.failed_login_count += 1
-    if user.failed_login_count < auth.settings.login_max_failures:
-        return None
-    user.failed_login_count = 0
-    user.account_locked_until = now + timedelta(minutes=auth.settings.lockout_minutes)
-    return _Lock(user.account_locked_until)
+    user.failed_login_count, lock = _one_more_failure(auth, user.failed_login_count, now)
+    if lock is not None:
+        user.account_locked_until = lock.until
+    return lock
 
 
 async def _unknown_identifier_failed(
@@ -85,9 +91,7 @@ async def _unknown_identifier_failed(
     failure = await session.get_one(LoginFailure, key, with_for_update=True)
     if failure.locked_until is not None and failure.locked_until > now:
         return _Lock(failure.locked_until)
-    failure.failed_count += 1
-    if failure.failed_count < auth.settings.login_max_failures:
-        return None
-    failure.failed_count = 0
-    failure.locked_until = now + timedelta(minutes=auth.settings.lockout_minutes)
-    return _Lock(failure.locked_until)
+    failure.failed_count, lock = _one_more_failure(auth, failure.failed_count, now)
+    if lock is not None:
+        failure.locked_until = lock.until
+    return lock

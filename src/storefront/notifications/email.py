@@ -1,10 +1,8 @@
 """Email delivery: over SMTP when STOREFRONT_SMTP_URL is set, else as .eml files in the data dir."""
 
-import asyncio
 import logging
 import ssl
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -14,6 +12,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from storefront.core.config import Settings
+from storefront.notifications.dev_files import write_message_file
 from storefront.notifications.errors import DeliveryError
 from storefront.notifications.templates import EmailContent
 
@@ -132,16 +131,8 @@ class FileEmailSender:
 
     async def send(self, to: str, content: EmailContent, *, message_id: str) -> None:
         message = _build_message(self._from_address, to, content, message_id=message_id)
-        path = await asyncio.to_thread(self._write, message_id, message.as_bytes())
+        path = await write_message_file(self._directory, message_id, ".eml", message.as_bytes())
         logger.info("email written", extra={"path": str(path), "to": to})
-
-    def _write(self, message_id: str, data: bytes) -> Path:
-        self._directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        path = self._directory / f"{stamp}-{message_id}.eml"
-        path.touch(mode=0o600, exist_ok=False)
-        path.write_bytes(data)
-        return path
 
     async def aclose(self) -> None:
         """Nothing to release."""

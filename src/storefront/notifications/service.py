@@ -31,9 +31,15 @@ class Notifier:
         context: Mapping[str, Any],
         secrets: Mapping[str, str] | None = None,
     ) -> uuid.UUID:
-        if template not in EMAIL_TEMPLATES:
-            raise UnknownTemplate(template)
-        return record_event(session, EMAIL_REQUESTED, self._payload(to, template, context, secrets))
+        return self._request(
+            session,
+            EMAIL_REQUESTED,
+            EMAIL_TEMPLATES,
+            to=to,
+            template=template,
+            context=context,
+            secrets=secrets,
+        )
 
     def sms(
         self,
@@ -44,18 +50,30 @@ class Notifier:
         context: Mapping[str, Any],
         secrets: Mapping[str, str] | None = None,
     ) -> uuid.UUID:
-        if template not in SMS_TEMPLATES:
-            raise UnknownTemplate(template)
-        return record_event(session, SMS_REQUESTED, self._payload(to, template, context, secrets))
+        return self._request(
+            session,
+            SMS_REQUESTED,
+            SMS_TEMPLATES,
+            to=to,
+            template=template,
+            context=context,
+            secrets=secrets,
+        )
 
-    def _payload(
+    def _request(
         self,
+        session: AsyncSession,
+        event_type: str,
+        templates: frozenset[str],
+        *,
         to: str,
         template: str,
         context: Mapping[str, Any],
         secrets: Mapping[str, str] | None,
-    ) -> dict[str, Any]:
+    ) -> uuid.UUID:
+        if template not in templates:
+            raise UnknownTemplate(template)
         payload: dict[str, Any] = {"to": to, "template": template, "context": dict(context)}
         if secrets:
             payload["sealed"] = self.sealer.seal(secrets)
-        return payload
+        return record_event(session, event_type, payload)

@@ -1,14 +1,13 @@
 """SMS delivery: through Twilio when STOREFRONT_SMS_BACKEND=twilio, else as files in data_dir."""
 
-import asyncio
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 import httpx
 
 from storefront.core.config import ConfigurationError, Settings
+from storefront.notifications.dev_files import write_message_file
 from storefront.notifications.errors import DeliveryError
 
 logger = logging.getLogger(__name__)
@@ -30,16 +29,9 @@ class FileSmsSender:
         self._directory = directory
 
     async def send(self, to: str, body: str, *, message_id: str) -> None:
-        path = await asyncio.to_thread(self._write, message_id, f"To: {to}\n\n{body}\n")
+        text = f"To: {to}\n\n{body}\n".encode()
+        path = await write_message_file(self._directory, message_id, ".txt", text)
         logger.info("sms written", extra={"path": str(path), "to": to})
-
-    def _write(self, message_id: str, text: str) -> Path:
-        self._directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        path = self._directory / f"{stamp}-{message_id}.txt"
-        path.touch(mode=0o600, exist_ok=False)
-        path.write_text(text, encoding="utf-8")
-        return path
 
     async def aclose(self) -> None:
         """Nothing to release."""
