@@ -132,3 +132,8 @@ def test_normalize_identifier_gives_the_lookup_key_and_never_raises(
     identifier: str, key: str
 ) -> None:
     assert normalize_identifier(identifier, "IN") == key
+
+
+def test_the_prefix_of_deleted_accounts_is_reserved() -> None:
+    with pytest.raises(ValueError, match=exactly("This username is not available.")):
+        normalize_username("Deleted_abc123")

@@ -15,6 +15,9 @@ USERNAME_LENGTH_MESSAGE = (
     f"Username must be {USERNAME_MIN_LENGTH}-{USERNAME_MAX_LENGTH} characters."
 )
 USERNAME_CHARACTERS_MESSAGE = "Username may contain only letters, digits, '_' and '.'."
+# Deleted accounts are renamed "deleted_<hex>"; nobody may register a name that looks like one.
+RESERVED_USERNAME_PREFIX = "deleted_"
+USERNAME_RESERVED_MESSAGE = "This username is not available."
 EMAIL_MESSAGE = "Enter a valid email address."
 MOBILE_MESSAGE = "Enter a valid mobile number."
 
@@ -30,6 +33,8 @@ def normalize_username(value: str) -> str:
         raise ValueError(USERNAME_LENGTH_MESSAGE)
     if not _USERNAME_CHARACTERS.fullmatch(value):
         raise ValueError(USERNAME_CHARACTERS_MESSAGE)
+    if value.lower().startswith(RESERVED_USERNAME_PREFIX):
+        raise ValueError(USERNAME_RESERVED_MESSAGE)
     return value
 
 
