@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 
 from storefront.auth.context import build_auth_context
 from storefront.auth.router import router as auth_router
+from storefront.catalog.cache_middleware import CatalogCacheMiddleware
 from storefront.catalog.router import router as catalog_router
 from storefront.core import health
 from storefront.core.config import Settings, load_settings
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             Middleware(RequestContextMiddleware),
             Middleware(SecurityHeadersMiddleware, hsts_max_age=settings.hsts_max_age),
             Middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes),
+            Middleware(CatalogCacheMiddleware),
         ],
     )
     app.state.settings = settings

@@ -14,7 +14,7 @@ from prometheus_client import start_http_server
 
 from storefront.auth.context import build_auth_context
 from storefront.auth.registration import create_admin
-from storefront.catalog.demo import seed_demo, seed_demo_if_empty
+from storefront.catalog.demo import DEFAULT_DEMO_PRODUCTS, seed_demo, seed_demo_if_empty
 from storefront.core.config import ConfigurationError, Environment, Settings, load_settings
 from storefront.core.database import (
     create_engine,
@@ -63,11 +63,14 @@ def _prepare_database(settings: Settings, *, seed_when_empty: bool) -> str:
     return database_url
 
 
-async def _seed_demo(database_url: str, *, only_if_empty: bool) -> None:
+async def _seed_demo(
+    database_url: str, *, only_if_empty: bool, products: int = DEFAULT_DEMO_PRODUCTS
+) -> None:
     engine = create_engine(database_url, pool_size=1)
     try:
         async with unit_of_work(create_sessionmaker(engine)) as session:
-            await (seed_demo_if_empty(session) if only_if_empty else seed_demo(session))
+            seed = seed_demo_if_empty if only_if_empty else seed_demo
+            await seed(session, products)
     finally:
         await engine.dispose()
 
@@ -177,7 +180,11 @@ def migrate_command() -> None:
 
 
 @cli.command("seed-demo")
-def seed_demo_command() -> None:
-    """Load the demo catalog (idempotent)."""
+def seed_demo_command(
+    products: Annotated[
+        int, typer.Option(min=0, help="Demo products to generate.")
+    ] = DEFAULT_DEMO_PRODUCTS,
+) -> None:
+    """Load the demo catalog (idempotent: the same products on every run)."""
     database_url = _prepare_database(_settings(), seed_when_empty=False)
-    asyncio.run(_seed_demo(database_url, only_if_empty=False))
+    asyncio.run(_seed_demo(database_url, only_if_empty=False, products=products))

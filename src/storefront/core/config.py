@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(default=3600, gt=0)
     refresh_token_ttl: int = Field(default=30 * 24 * 3600, gt=0)
     default_region: str = Field(default="IN", pattern=r"^[A-Z]{2}$")
+    currency: str = Field(default="INR", pattern=r"^[A-Z]{3}$")
     login_max_failures: int = Field(default=5, gt=0)
     lockout_minutes: int = Field(default=15, gt=0)
     otp_ttl_seconds: int = Field(default=600, gt=0, le=600)

@@ -1,0 +1,276 @@
+"""Catalog read benchmark (BENCHMARKING.md) on 100,000 demo products: the app under granian
+(one process, core 0) with the catalog cache in Redis and in-process, each route both served
+from the cache (hit) and built from the database (miss: wrk adds a unique `_miss` parameter to
+every request, so each one misses and fills the cache), beside two ceilings measured in the
+same run: a bare ASGI app returning the same bytes, and a bare asyncpg endpoint running the
+same SQL (uncached first page and detail). Run from the repo root, Redis and wrk installed:
+
+    STOREFRONT_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/storefront_catalog_bench \
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python -m bench.catalog
+"""
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from asgi_lifespan import LifespanManager
+from redis import Redis
+from sqlalchemy import event, text
+
+from bench.harness import CLOCK_TICKS, LOAD_CORE, cpu_seconds, pinned_server
+from storefront.app import create_app
+from storefront.core.config import Environment, Settings
+
+PORT = 8091
+BASE = f"http://127.0.0.1:{PORT}"
+PRODUCTS = 100_000
+SECONDS = 10
+CONNECTIONS = 50
+MISS_SCRIPT = """
+math.randomseed(os.time())
+local prefix = tostring(math.random(1, 1000000000))
+local counter = 0
+request = function()
+  counter = counter + 1
+  local separator = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. separator .. "_miss=" .. prefix .. "-" .. counter)
+end
+"""
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    cpu_us: float
+    db_cpu_us: float
+
+
+def routes(product_id: str) -> dict[str, str]:
+    return {
+        "GET /categories": "/api/v1/categories",
+        "GET /products (first page)": "/api/v1/products",
+        "GET /products (filtered, sorted)": (
+            "/api/v1/products?category_id=C100&brand=Urban%20Loom&brand=Northwind"
+            "&min_price=500&max_price=5000&in_stock=true&sort=price_asc"
+        ),
+        "GET /products?page=200": "/api/v1/products?page=200",
+        "GET /products/{id}": f"/api/v1/products/{product_id}",
+        "GET /products?q=": "/api/v1/products?q=steel%20kettle",
+    }
+
+
+def postgres_cpu_seconds() -> float:
+    """utime + stime of every running PostgreSQL process (the server is not ours to start)."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as comm:
+                if comm.read().strip() != "postgres":
+                    continue
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except OSError:
+            continue
+    return ticks / CLOCK_TICKS
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(label: str, url: str, pid: int, script: str | None = None) -> Figure:
+    command = ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{CONNECTIONS}", "--latency"]
+    if script:
+        command += ["-s", script]
+    subprocess.run([*command, "-d3s", url], check=True, capture_output=True)
+    before, db_before = cpu_seconds(pid), postgres_cpu_seconds()
+    out = subprocess.run(
+        [*command, f"-d{SECONDS}s", url], check=True, capture_output=True, text=True
+    ).stdout
+    cpu, db_cpu = cpu_seconds(pid) - before, postgres_cpu_seconds() - db_before
+    if "Non-2xx" in out:
+        raise RuntimeError(f"{label}: error responses\n{out}")
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return Figure(
+        label,
+        float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        _ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        _ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        cpu / total * 1e6,
+        db_cpu / total * 1e6,
+    )
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of the server's process tree (the granian worker included)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            if int(entry) != pid and ppid != pid:
+                continue
+            with open(f"/proc/{entry}/status") as status:
+                line = next(x for x in status if x.startswith("VmRSS:"))
+            total += int(line.split()[1])
+        except (OSError, StopIteration):
+            continue
+    return total / 1024
+
+
+_counting: ContextVar[list[str] | None] = ContextVar("counting", default=None)
+
+
+@contextmanager
+def _counted(engine: Any) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        if _counting.get() is statements:
+            statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    token = _counting.set(statements)
+    try:
+        yield statements
+    finally:
+        _counting.reset(token)
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def measure_in_process(paths: dict[str, str]) -> tuple[dict[str, int], dict[str, str]]:
+    """SQL statements per request on a miss, and each route's response body."""
+    settings = Settings(
+        env=Environment.TEST, database_url=os.environ["STOREFRONT_DATABASE_URL"], redis_url=None
+    )
+    app = create_app(settings)
+    counts: dict[str, int] = {}
+    bodies: dict[str, str] = {}
+    async with (
+        LifespanManager(app) as manager,
+        httpx.AsyncClient(transport=httpx.ASGITransport(manager.app), base_url=BASE) as client,
+    ):
+        for label, path in paths.items():
+            with _counted(app.state.engine.sync_engine) as statements:
+                response = await client.get(path)
+            response.raise_for_status()
+            counts[label] = len(statements)
+            bodies[path] = response.text
+    return counts, bodies
+
+
+async def first_product_id() -> str:
+    settings = Settings(database_url=os.environ["STOREFRONT_DATABASE_URL"])
+    app = create_app(settings)
+    async with LifespanManager(app), app.state.engine.connect() as connection:
+        query = text("SELECT product_id FROM products WHERE is_active ORDER BY slug LIMIT 1")
+        return str((await connection.execute(query)).scalar_one())
+
+
+def granian(target: str, *, factory: bool) -> list[str]:
+    return [
+        os.path.join(os.path.dirname(sys.executable), "granian"),
+        "--interface",
+        "asgi",
+        target,
+        *(["--factory"] if factory else []),
+        "--port",
+        str(PORT),
+        "--loop",
+        "uvloop",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+
+
+def print_table(rows: list[tuple[Figure, Figure | None, str]]) -> None:
+    print(
+        "| what | req/s | vs ceiling | p50 ms | p99 ms | server CPU us/req "
+        "| PostgreSQL CPU us/req | SQL/req |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for figure, ceiling, statements in rows:
+        ratio = f"{figure.rps / ceiling.rps:.0%}" if ceiling else "-"
+        print(
+            f"| {figure.label} | {figure.rps:.0f} | {ratio} | {figure.p50_ms:.2f} | "
+            f"{figure.p99_ms:.2f} | {figure.cpu_us:.0f} | {figure.db_cpu_us:.0f} | {statements} |"
+        )
+
+
+def main() -> None:
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    env = os.environ | {"STOREFRONT_LOG_LEVEL": "WARNING", "STOREFRONT_RATE_LIMITS": "false"}
+    storefront = os.path.join(os.path.dirname(sys.executable), "storefront")
+    subprocess.run([storefront, "seed-demo", "--products", str(PRODUCTS)], check=True, env=env)
+    product_id = asyncio.run(first_product_id())
+    paths = routes(product_id)
+    counts, bodies = asyncio.run(measure_in_process(paths))
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump(bodies, file)
+    ceiling_env = env | {"BENCH_BODIES": file.name, "BENCH_PRODUCT_ID": product_id}
+
+    byte_ceilings: dict[str, Figure] = {}
+    with pinned_server(
+        granian("bench.bare_asyncpg:bytes_app", factory=False), BASE, ceiling_env
+    ) as pid:
+        for label, path in paths.items():
+            byte_ceilings[label] = wrk(
+                f"ceiling: bare ASGI, same bytes as {label}", BASE + path, pid
+            )
+    with pinned_server(
+        granian("bench.bare_asyncpg:db_app", factory=False), f"{BASE}/detail", ceiling_env
+    ) as pid:
+        db_list = wrk("ceiling: bare asyncpg, first page SQL", f"{BASE}/list", pid)
+        db_detail = wrk("ceiling: bare asyncpg, detail SQL", f"{BASE}/detail", pid)
+    db_ceilings = {"GET /products (first page)": db_list, "GET /products/{id}": db_detail}
+
+    rows: list[tuple[Figure, Figure | None, str]] = []
+    rows += [(c, None, "-") for c in byte_ceilings.values()] + [
+        (db_list, None, "2"),
+        (db_detail, None, "1"),
+    ]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(MISS_SCRIPT)
+    memory = []
+    for cache_name, cache_env in (
+        ("Redis", {"STOREFRONT_REDIS_URL": redis_url}),
+        ("in-process", {}),
+    ):
+        Redis.from_url(redis_url).flushdb()
+        server_env = {k: v for k, v in env.items() if k != "STOREFRONT_REDIS_URL"} | cache_env
+        command = granian("storefront.app:serve_app", factory=True)
+        with pinned_server(command, f"{BASE}/health", server_env) as pid:
+            for label, path in paths.items():
+                hit = wrk(f"{label}, {cache_name} cache hit", BASE + path, pid)
+                rows.append((hit, byte_ceilings[label], "0"))
+            for label, path in paths.items():
+                miss = wrk(f"{label}, {cache_name} cache miss", BASE + path, pid, script.name)
+                rows.append((miss, db_ceilings.get(label), str(counts[label])))
+            memory.append(f"{cache_name}: {rss_mb(pid):.0f} MB RSS after its runs")
+    print_table(rows)
+    print()
+    print("; ".join(memory))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Product reviews. Writes commit, then bump the catalog cache (ratings appear in listings)."""
+
+import uuid
+
+from fastapi import APIRouter, Request
+
+from storefront.auth.dependencies import CurrentUser
+from storefront.catalog import reviews
+from storefront.catalog.cache import invalidate_catalog
+from storefront.catalog.review_schemas import (
+    ReviewCreate,
+    ReviewDeleted,
+    ReviewList,
+    ReviewResponse,
+    ReviewUpdate,
+)
+from storefront.core.database import SessionDep, unit_of_work
+from storefront.core.pagination import PageDep
+
+router = APIRouter(tags=["reviews"], responses={404: {"description": "Not found."}})
+
+
+@router.get("/products/{product_id}/reviews")
+async def list_reviews(session: SessionDep, product_id: uuid.UUID, page: PageDep) -> ReviewList:
+    return await reviews.list_reviews(session, product_id, page)
+
+
+@router.post(
+    "/products/{product_id}/reviews",
+    status_code=201,
+    responses={401: {"description": "No valid token."}, 409: {"description": "Already reviewed."}},
+)
+async def create_review(
+    request: Request, user: CurrentUser, product_id: uuid.UUID, data: ReviewCreate
+) -> ReviewResponse:
+    async with unit_of_work(request.app.state.sessions) as session:
+        review = await reviews.create_review(session, product_id, user.user_id, data)
+    await invalidate_catalog(request)
+    return ReviewResponse(review=review)
+
+
+@router.patch("/products/{product_id}/reviews/{review_id}")
+async def update_review(
+    request: Request,
+    user: CurrentUser,
+    product_id: uuid.UUID,
+    review_id: uuid.UUID,
+    data: ReviewUpdate,
+) -> ReviewResponse:
+    changes = data.model_dump(exclude_unset=True)
+    async with unit_of_work(request.app.state.sessions) as session:
+        review = await reviews.update_review(session, product_id, review_id, user.user_id, changes)
+    await invalidate_catalog(request)
+    return ReviewResponse(review=review)
+
+
+@router.delete("/products/{product_id}/reviews/{review_id}")
+async def delete_review(
+    request: Request, user: CurrentUser, product_id: uuid.UUID, review_id: uuid.UUID
+) -> ReviewDeleted:
+    async with unit_of_work(request.app.state.sessions) as session:
+        await reviews.delete_review(session, product_id, review_id, user.user_id)
+    await invalidate_catalog(request)
+    return ReviewDeleted()

@@ -1,0 +1,130 @@
+"""Catalog test helpers: typed factories that write through the database, users with tokens,
+and a counter of the SQL statements a request sends."""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import event, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storefront.auth.models import Role, User
+from storefront.auth.tokens import issue_access_token
+from storefront.catalog.models import categories_table, products_table
+from storefront.core.database import unit_of_work
+
+BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+async def add_category(
+    sessions: async_sessionmaker[AsyncSession],
+    category_id: str,
+    name: str,
+    parent_id: str | None = None,
+) -> None:
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            insert(categories_table).values(category_id=category_id, name=name, parent_id=parent_id)
+        )
+
+
+async def add_product(
+    sessions: async_sessionmaker[AsyncSession],
+    name: str,
+    *,
+    category_id: str = "C100",
+    brand: str = "Acme",
+    description: str = "",
+    price: str = "100.00",
+    discount_price: str | None = None,
+    stock_quantity: int = 10,
+    image_urls: list[str] | None = None,
+    rating_sum: int = 0,
+    rating_count: int = 0,
+    is_active: bool = True,
+    age_days: int = 0,
+) -> uuid.UUID:
+    product_id = uuid.uuid4()
+    created_at = BASE_TIME - timedelta(days=age_days)
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            insert(products_table).values(
+                product_id=product_id,
+                category_id=category_id,
+                slug=f"{name.lower().replace(' ', '-')}-{product_id.hex[:8]}",
+                name=name,
+                brand=brand,
+                description=description,
+                price=Decimal(price),
+                discount_price=None if discount_price is None else Decimal(discount_price),
+                stock_quantity=stock_quantity,
+                image_urls=image_urls or [],
+                rating_sum=rating_sum,
+                rating_count=rating_count,
+                is_active=is_active,
+                created_at=created_at,
+                updated_at=created_at,
+            )
+        )
+    return product_id
+
+
+async def user_headers(
+    app: FastAPI,
+    sessions: async_sessionmaker[AsyncSession],
+    username: str = "jane_doe",
+    role: Role = Role.CUSTOMER,
+) -> dict[str, str]:
+    """A user written straight to the database, and a bearer header with a token for them."""
+    user_id = uuid.uuid4()
+    async with unit_of_work(sessions) as session:
+        session.add(
+            User(
+                user_id=user_id,
+                username=username,
+                email=f"{username}@example.com",
+                mobile=f"9{user_id.int % 10**9:09d}",
+                password_hash="not-a-real-hash",
+                role=role,
+            )
+        )
+    token = issue_access_token(app.state.auth.secret_key, user_id, role, 1, 3600)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class StatementLog:
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+# Set in the test's task (the ASGI transport runs the request in it): statements that the
+# app's background tasks (the outbox poller) send on the same engine are not counted.
+_counting: ContextVar[StatementLog | None] = ContextVar("counting", default=None)
+
+
+@contextmanager
+def counted_statements(app: FastAPI) -> Iterator[StatementLog]:
+    log = StatementLog()
+    engine = app.state.engine.sync_engine
+
+    def record(*args: Any) -> None:
+        if _counting.get() is log:
+            log.statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    token = _counting.set(log)
+    try:
+        yield log
+    finally:
+        _counting.reset(token)
+        event.remove(engine, "before_cursor_execute", record)
