@@ -26,6 +26,7 @@ from storefront.core.http.security_headers import SecurityHeadersMiddleware
 from storefront.core.logging import configure_logging
 from storefront.core.schemas import ErrorResponse
 from storefront.tasks import build_registry, periodic_jobs
+from storefront.users.router import router as users_router
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse, "description": description}
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(auth_router)
     app.include_router(catalog_router)
+    app.include_router(users_router)
     app.include_router(health.router)
     return app
 

@@ -5,7 +5,15 @@ from storefront.catalog import models as catalog_models
 from storefront.core.database import Base
 from storefront.core.events import models as event_models
 from storefront.notifications import models as notification_models
+from storefront.users import models as users_models
 
-__all__ = ["auth_models", "catalog_models", "event_models", "metadata", "notification_models"]
+__all__ = [
+    "auth_models",
+    "catalog_models",
+    "event_models",
+    "metadata",
+    "notification_models",
+    "users_models",
+]
 
 metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""The caller's own account: profile, password change, deletion, and the address book."""
