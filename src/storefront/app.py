@@ -24,6 +24,7 @@ from storefront.core.http.body_guard import BodyGuardMiddleware
 from storefront.core.http.request_context import RequestContextMiddleware
 from storefront.core.http.security_headers import SecurityHeadersMiddleware
 from storefront.core.logging import configure_logging
+from storefront.core.openapi import without_422
 from storefront.core.schemas import ErrorResponse
 from storefront.tasks import build_registry, periodic_jobs
 from storefront.users.router import router as users_router
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.state.settings = settings
+    without_422(app)
     app.include_router(auth_router)
     app.include_router(catalog_router)
     app.include_router(users_router)

@@ -97,3 +97,14 @@ async def test_docs_load_every_asset_from_this_server(client: httpx.AsyncClient)
     assert len(assets) >= 2
     for asset in assets:
         assert (await client.get(asset)).status_code == 200
+
+
+async def test_openapi_documents_400_and_never_422(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/api/v1/openapi.json")).json()
+
+    register = document["paths"]["/api/v1/auth/register"]["post"]["responses"]
+    assert "400" in register
+    assert all(
+        "422" not in op["responses"] for path in document["paths"].values() for op in path.values()
+    )
+    assert "HTTPValidationError" not in document["components"]["schemas"]
