@@ -65,7 +65,12 @@ def _wait_until_healthy(process: subprocess.Popen[str], base_url: str) -> None:
 
 def _stop(process: subprocess.Popen[str], sig: signal.Signals) -> tuple[int, str]:
     process.send_signal(sig)
-    _, stderr = process.communicate(timeout=30)
+    try:
+        _, stderr = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()  # never leave a server or worker behind to disturb other tests
+        process.communicate()
+        pytest.fail(f"the process did not stop within 30 s of {sig.name}")
     return process.returncode, stderr
 
 
@@ -209,12 +214,15 @@ def test_worker_consumes_until_sigterm_then_exits_cleanly(
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert worker.stderr is not None
-    for line in worker.stderr:
-        if json.loads(line)["message"] == "worker consuming":
-            break
-
-    returncode, stderr = _stop(worker, signal.SIGTERM)
+    try:
+        assert worker.stderr is not None
+        for line in worker.stderr:
+            if json.loads(line)["message"] == "worker consuming":
+                break
+        returncode, stderr = _stop(worker, signal.SIGTERM)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
 
     assert returncode == 0
     assert "worker stopping" in stderr
