@@ -62,8 +62,13 @@ async def _deliver(
 ) -> None:
     """Send, and log the attempt in the event's transaction; a failure is logged, then raised
     so that the event is retried or dead-lettered."""
-    entry = await session.scalar(
-        select(NotificationLog).where(NotificationLog.event_id == event.event_id)
+    # Only a failed earlier attempt (committed with its failure) can have left an entry.
+    entry = (
+        await session.scalar(
+            select(NotificationLog).where(NotificationLog.event_id == event.event_id)
+        )
+        if event.attempt > 1
+        else None
     )
     if entry is None:
         entry = NotificationLog(

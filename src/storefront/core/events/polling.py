@@ -24,13 +24,14 @@ async def poll_forever(
     """Run step() until cancelled; step returns True when it may have left work behind. A
     failing step (database or broker down) is logged and retried at the next poll."""
     while True:
+        # Cleared before the work, so a commit made during it still wakes the next round.
+        wake.clear()
         try:
             if await step():
                 continue
             EVENTS_PENDING.set(await _count_pending(sessions))
         except Exception as exc:
             logger.warning("outbox loop failed; retrying", extra={"error": repr(exc)[:300]})
-        wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=poll_seconds)
 

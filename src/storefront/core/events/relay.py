@@ -34,7 +34,10 @@ async def publish_pending(
         await asyncio.gather(*(topology.publish_event(*event) for event in events))
         await session.execute(
             update(OutboxEvent)
-            .where(OutboxEvent.event_id.in_([event_id for event_id, _ in events]))
+            .where(
+                OutboxEvent.event_id.in_([event_id for event_id, _ in events]),
+                OutboxEvent.status == EventStatus.PENDING,
+            )
             .values(status=EventStatus.PUBLISHED, published_at=func.now())
         )
     for _, event_type in events:
