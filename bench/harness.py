@@ -91,7 +91,11 @@ def run_wrk(label: str, url: str, pid: int, *, seconds: int = 10, connections: i
     out = subprocess.run(
         [*wrk, f"-d{seconds}s", url], check=True, capture_output=True, text=True
     ).stdout
-    cpu = cpu_seconds(pid) - before
+    return parse_wrk(label, out, cpu_seconds(pid) - before)
+
+
+def parse_wrk(label: str, out: str, server_cpu_seconds: float | None = None) -> Result:
+    """A Result from wrk's --latency output; CPU per request when the server's CPU is given."""
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non_2xx:
@@ -101,7 +105,7 @@ def run_wrk(label: str, url: str, pid: int, *, seconds: int = 10, connections: i
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
         p50_ms=_ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
         p99_ms=_ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        cpu_us_per_request=cpu / total * 1e6,
+        cpu_us_per_request=(server_cpu_seconds or 0.0) / total * 1e6,
     )
 
 
