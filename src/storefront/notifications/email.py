@@ -1,6 +1,7 @@
 """Email delivery: over SMTP when STOREFRONT_SMTP_URL is set, else as .eml files in the data dir."""
 
 import logging
+import socket
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -97,6 +98,8 @@ class SmtpEmailSender:
         self._server = _parse_smtp_url(url)
         self._from_address = from_address
         self._tls_context = tls_context or ssl.create_default_context()
+        # Named once: left to aiosmtplib, each message would look it up in a thread.
+        self._local_hostname = socket.getfqdn()
 
     async def send(self, to: str, content: EmailContent, *, message_id: str) -> None:
         server = self._server
@@ -111,6 +114,7 @@ class SmtpEmailSender:
                 use_tls=server.use_tls,
                 start_tls=server.start_tls,
                 tls_context=self._tls_context,
+                local_hostname=self._local_hostname,
                 timeout=_TIMEOUT_SECONDS,
             )
         except (aiosmtplib.SMTPException, OSError) as error:
