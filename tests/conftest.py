@@ -12,6 +12,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storefront.app import create_app
@@ -71,8 +72,17 @@ async def _isolated_database(engine: AsyncEngine) -> AsyncIterator[None]:
     transactions, which a rolled-back outer transaction would not allow)."""
     yield
     tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-    async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    # A transaction the test's app was still finishing as it shut down can deadlock with the
+    # truncation; PostgreSQL then aborts one side, and trying again succeeds.
+    for attempt in range(3):
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return
+        except DBAPIError:
+            if attempt == 2:
+                raise
+            await asyncio.sleep(0.2)
 
 
 @pytest.fixture

@@ -204,3 +204,10 @@ async def test_unhandled_error_is_a_generic_500_with_the_request_id(
     assert len(logged) == 1
     assert "RuntimeError" in caplog.text
     assert getattr(logged[0], "request_id", None) == "abc-1"
+
+
+async def test_405_lists_every_method_the_path_serves(client: httpx.AsyncClient) -> None:
+    response = await client.put("/api/v1/users/me")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET, PATCH"

@@ -21,6 +21,7 @@ from storefront.auth.schemas import (
 )
 from storefront.auth.sessions import IssuedTokens
 from storefront.core.http import API_PREFIX
+from storefront.core.openapi import RATE_LIMITED, UNAUTHORIZED, documented
 from storefront.core.rate_limit import client_ip
 
 router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"])
@@ -38,14 +39,25 @@ def _tokens(issued: IssuedTokens) -> TokenResponse:
     )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=RegisterResponse)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RegisterResponse,
+    responses=documented((409, "The username, email or mobile is taken."), RATE_LIMITED),
+)
 async def register(body: RegisterRequest, request: Request, auth: AuthDep) -> RegisterResponse:
     await auth.limiter.hit("10/minute", "register", "ip", client_ip(request))
     user_id = await registration.register(auth, body)
     return RegisterResponse(user_id=user_id, message=REGISTERED)
 
 
-@router.post("/login", response_model=TokenResponse)
+@router.post(
+    "/login",
+    response_model=TokenResponse,
+    responses=documented(
+        (401, "Invalid username/email or password."), (423, "Account locked."), RATE_LIMITED
+    ),
+)
 async def login(body: LoginRequest, request: Request, auth: AuthDep) -> TokenResponse:
     account = normalize_identifier(body.username_or_email, auth.settings.default_region)
     await auth.limiter.hit("30/minute", "login", "ip", client_ip(request))
@@ -53,13 +65,17 @@ async def login(body: LoginRequest, request: Request, auth: AuthDep) -> TokenRes
     return _tokens(await login_service.login(auth, body.username_or_email, body.password))
 
 
-@router.post("/refresh", response_model=TokenResponse)
+@router.post(
+    "/refresh",
+    response_model=TokenResponse,
+    responses=documented((401, "Invalid, used or revoked refresh token."), RATE_LIMITED),
+)
 async def refresh(body: RefreshRequest, request: Request, auth: AuthDep) -> TokenResponse:
     await auth.limiter.hit("60/minute", "refresh", "ip", client_ip(request))
     return _tokens(await sessions.refresh_session(auth, body.refresh_token))
 
 
-@router.post("/logout", response_model=MessageResponse)
+@router.post("/logout", response_model=MessageResponse, responses=documented(UNAUTHORIZED))
 async def logout(
     claims: CurrentUser, auth: AuthDep, body: LogoutRequest | None = None
 ) -> MessageResponse:
@@ -86,35 +102,51 @@ async def _confirm_code(
     return MessageResponse(message=f"{what} verified.")
 
 
-@router.post("/verify/email/request", response_model=MessageResponse)
+@router.post(
+    "/verify/email/request",
+    response_model=MessageResponse,
+    responses=documented(UNAUTHORIZED, RATE_LIMITED),
+)
 async def request_email_code(
     request: Request, auth: AuthDep, claims: CurrentUser
 ) -> MessageResponse:
     return await _request_code(auth, request, claims, mobile=False)
 
 
-@router.post("/verify/email/confirm", response_model=MessageResponse)
+@router.post(
+    "/verify/email/confirm",
+    response_model=MessageResponse,
+    responses=documented(UNAUTHORIZED, RATE_LIMITED),
+)
 async def confirm_email(
     body: CodeConfirmation, request: Request, auth: AuthDep, claims: CurrentUser
 ) -> MessageResponse:
     return await _confirm_code(auth, request, claims, body.code, mobile=False)
 
 
-@router.post("/verify/mobile/request", response_model=MessageResponse)
+@router.post(
+    "/verify/mobile/request",
+    response_model=MessageResponse,
+    responses=documented(UNAUTHORIZED, RATE_LIMITED),
+)
 async def request_mobile_code(
     request: Request, auth: AuthDep, claims: CurrentUser
 ) -> MessageResponse:
     return await _request_code(auth, request, claims, mobile=True)
 
 
-@router.post("/verify/mobile/confirm", response_model=MessageResponse)
+@router.post(
+    "/verify/mobile/confirm",
+    response_model=MessageResponse,
+    responses=documented(UNAUTHORIZED, RATE_LIMITED),
+)
 async def confirm_mobile(
     body: CodeConfirmation, request: Request, auth: AuthDep, claims: CurrentUser
 ) -> MessageResponse:
     return await _confirm_code(auth, request, claims, body.code, mobile=True)
 
 
-@router.post("/password/forgot", response_model=MessageResponse)
+@router.post("/password/forgot", response_model=MessageResponse, responses=documented(RATE_LIMITED))
 async def forgot_password(
     body: ForgotPasswordRequest, request: Request, auth: AuthDep
 ) -> MessageResponse:
@@ -125,7 +157,7 @@ async def forgot_password(
     return MessageResponse(message=recovery.FORGOT_MESSAGE)
 
 
-@router.post("/password/reset", response_model=MessageResponse)
+@router.post("/password/reset", response_model=MessageResponse, responses=documented(RATE_LIMITED))
 async def reset_password(
     body: ResetPasswordRequest, request: Request, auth: AuthDep
 ) -> MessageResponse:

@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from storefront.core.openapi import allowed_methods
 from storefront.core.schemas import ErrorResponse, FieldError
 
 
@@ -158,9 +159,14 @@ async def _validation_error_handler(_: Request, exc: RequestValidationError) -> 
     return error_response(400, InvalidInput.default_message, errors=field_errors(exc.errors()))
 
 
-async def _http_error_handler(_: Request, exc: StarletteHTTPException) -> Response:
+async def _http_error_handler(request: Request, exc: StarletteHTTPException) -> Response:
     message = STATUS_MESSAGES.get(exc.status_code) or str(exc.detail)
-    return error_response(exc.status_code, message, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        methods = allowed_methods(request.app, request.url.path)
+        if methods:
+            headers["Allow"] = ", ".join(methods)
+    return error_response(exc.status_code, message, headers=headers)
 
 
 EXCEPTION_HANDLERS: dict[int | type[Exception], Callable[[Request, Any], Awaitable[Response]]] = {

@@ -1,7 +1,6 @@
 """HTTP for the caller's own account and address book: /api/v1/users/me/..."""
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, Request, status
 
@@ -9,8 +8,8 @@ from storefront.auth.context import AuthDep
 from storefront.auth.dependencies import CurrentUser
 from storefront.core.database import SessionDep
 from storefront.core.http import API_PREFIX
+from storefront.core.openapi import RATE_LIMITED, UNAUTHORIZED, documented
 from storefront.core.rate_limit import client_ip
-from storefront.core.schemas import ErrorResponse
 from storefront.users import addresses, profile
 from storefront.users.addresses import MAX_ADDRESSES
 from storefront.users.schemas import (
@@ -34,17 +33,12 @@ ACCOUNT_DELETED = "Account deleted."
 ADDRESS_DELETED = "Address deleted."
 
 
-def _documented(*errors: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorResponse, "description": text} for code, text in errors}
-
-
 _NOT_FOUND = (404, "Address not found: there is none with this id, or it is another user's.")
-_RATE_LIMITED = (429, "Too many attempts; see Retry-After.")
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/users",
     tags=["users"],
-    responses=_documented((401, "Missing, invalid or expired token.")),
+    responses=documented(UNAUTHORIZED),
 )
 
 
@@ -57,7 +51,7 @@ async def get_me(claims: CurrentUser, session: SessionDep) -> UserResponse:
 @router.patch(
     "/me",
     response_model=UserResponse,
-    responses=_documented((409, "The email or mobile belongs to another account."), _RATE_LIMITED),
+    responses=documented((409, "The email or mobile belongs to another account."), RATE_LIMITED),
 )
 async def update_me(
     body: ProfileUpdate, request: Request, claims: CurrentUser, session: SessionDep, auth: AuthDep
@@ -69,7 +63,7 @@ async def update_me(
     return UserResponse(user=User.model_validate(user))
 
 
-@router.post("/me/password", response_model=PasswordChanged, responses=_documented(_RATE_LIMITED))
+@router.post("/me/password", response_model=PasswordChanged, responses=documented(RATE_LIMITED))
 async def change_password(
     body: PasswordChange, claims: CurrentUser, session: SessionDep, auth: AuthDep
 ) -> PasswordChanged:
@@ -84,7 +78,7 @@ async def change_password(
     )
 
 
-@router.delete("/me", response_model=MessageResponse, responses=_documented(_RATE_LIMITED))
+@router.delete("/me", response_model=MessageResponse, responses=documented(RATE_LIMITED))
 async def delete_me(
     body: AccountDeletion, claims: CurrentUser, session: SessionDep, auth: AuthDep
 ) -> MessageResponse:
@@ -103,7 +97,7 @@ async def list_addresses(claims: CurrentUser, session: SessionDep) -> AddressLis
     "/me/addresses",
     status_code=status.HTTP_201_CREATED,
     response_model=AddressResponse,
-    responses=_documented((409, f"The address book already holds {MAX_ADDRESSES} addresses.")),
+    responses=documented((409, f"The address book already holds {MAX_ADDRESSES} addresses.")),
 )
 async def create_address(
     body: AddressCreate, claims: CurrentUser, session: SessionDep, auth: AuthDep
@@ -114,7 +108,7 @@ async def create_address(
 
 
 @router.get(
-    "/me/addresses/{address_id}", response_model=AddressResponse, responses=_documented(_NOT_FOUND)
+    "/me/addresses/{address_id}", response_model=AddressResponse, responses=documented(_NOT_FOUND)
 )
 async def get_address(
     address_id: uuid.UUID, claims: CurrentUser, session: SessionDep
@@ -124,7 +118,7 @@ async def get_address(
 
 
 @router.patch(
-    "/me/addresses/{address_id}", response_model=AddressResponse, responses=_documented(_NOT_FOUND)
+    "/me/addresses/{address_id}", response_model=AddressResponse, responses=documented(_NOT_FOUND)
 )
 async def update_address(
     address_id: uuid.UUID,
@@ -139,7 +133,7 @@ async def update_address(
 
 
 @router.delete(
-    "/me/addresses/{address_id}", response_model=MessageResponse, responses=_documented(_NOT_FOUND)
+    "/me/addresses/{address_id}", response_model=MessageResponse, responses=documented(_NOT_FOUND)
 )
 async def delete_address(
     address_id: uuid.UUID, claims: CurrentUser, session: SessionDep
