@@ -2,76 +2,17 @@
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import text
 
 from storefront.core.database import create_engine
 from tests.ports import free_port
-
-STARTUP_TIMEOUT = 90.0
-
-
-def _environment(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STOREFRONT_")}
-    return env | overrides
-
-
-def _storefront(*args: str) -> list[str]:
-    return [sys.executable, "-m", "storefront", *args]
-
-
-@contextmanager
-def _serving(env: Mapping[str, str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603
-        _storefront("serve", "--port", str(port)),
-        env=dict(env),
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(process, base_url)
-        yield process, base_url
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_healthy(process: subprocess.Popen[str], base_url: str) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"serve exited early ({process.returncode}): {process.communicate()[1]}")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    pytest.fail("serve did not answer /health in time")
-
-
-def _stop(process: subprocess.Popen[str], sig: signal.Signals) -> tuple[int, str]:
-    process.send_signal(sig)
-    try:
-        _, stderr = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()  # never leave a server or worker behind to disturb other tests
-        process.communicate()
-        pytest.fail(f"the process did not stop within 30 s of {sig.name}")
-    return process.returncode, stderr
+from tests.processes import STARTUP_TIMEOUT, environment, serving, stop, storefront_command
 
 
 def _postgres_processes_for(pgdata: Path) -> list[int]:
@@ -88,8 +29,8 @@ def _postgres_processes_for(pgdata: Path) -> list[int]:
 
 
 def test_serve_logs_one_json_line_per_request_and_stops_on_sigterm(database_url: str) -> None:
-    env = _environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test")
-    with _serving(env) as (process, base_url):
+    env = environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test")
+    with serving(env) as (process, base_url):
         httpx.get(
             f"{base_url}/api/v1/categories?token=query-secret",
             headers={"Authorization": "Bearer header-secret", "X-Request-ID": "trace-1"},
@@ -98,7 +39,7 @@ def test_serve_logs_one_json_line_per_request_and_stops_on_sigterm(database_url:
             f"{base_url}/api/v1/categories",
             json={"password": "body-secret"},
         )
-        returncode, stderr = _stop(process, signal.SIGTERM)
+        returncode, stderr = stop(process, signal.SIGTERM)
 
     assert returncode == 0
     lines = [json.loads(line) for line in stderr.splitlines()]
@@ -117,13 +58,13 @@ def test_serve_logs_one_json_line_per_request_and_stops_on_sigterm(database_url:
 
 def test_embedded_database_starts_seeds_stops_and_keeps_data(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    env = _environment(STOREFRONT_DATA_DIR=str(data_dir))
+    env = environment(STOREFRONT_DATA_DIR=str(data_dir))
     pgdata = data_dir.resolve() / "postgres"
 
-    with _serving(env) as (process, base_url):
+    with serving(env) as (process, base_url):
         categories = httpx.get(f"{base_url}/api/v1/categories").json()["categories"]
         asyncio.run(_add_category(pgdata, "C999", "Kept across restarts"))
-        returncode, _ = _stop(process, signal.SIGTERM)
+        returncode, _ = stop(process, signal.SIGTERM)
 
     assert returncode == 0
     assert categories[:2] == [
@@ -132,10 +73,10 @@ def test_embedded_database_starts_seeds_stops_and_keeps_data(tmp_path: Path) -> 
     ]
     assert _postgres_processes_for(pgdata) == []
 
-    with _serving(env) as (process, base_url):
+    with serving(env) as (process, base_url):
         started = time.monotonic()
         names = {c["name"] for c in httpx.get(f"{base_url}/api/v1/categories").json()["categories"]}
-        returncode, _ = _stop(process, signal.SIGINT)
+        returncode, _ = stop(process, signal.SIGINT)
 
     assert "Kept across restarts" in names
     assert time.monotonic() - started < STARTUP_TIMEOUT
@@ -156,8 +97,8 @@ async def _add_category(pgdata: Path, code: str, name: str) -> None:
 
 def test_production_without_required_settings_stops_with_one_clear_line() -> None:
     result = subprocess.run(  # noqa: S603
-        _storefront("serve"),
-        env=_environment(STOREFRONT_ENV="production"),
+        storefront_command("serve"),
+        env=environment(STOREFRONT_ENV="production"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -173,8 +114,8 @@ def test_production_without_required_settings_stops_with_one_clear_line() -> Non
 
 def test_several_workers_without_redis_are_refused(database_url: str) -> None:
     result = subprocess.run(  # noqa: S603
-        _storefront("serve", "--workers", "2"),
-        env=_environment(STOREFRONT_DATABASE_URL=database_url),
+        storefront_command("serve", "--workers", "2"),
+        env=environment(STOREFRONT_DATABASE_URL=database_url),
         capture_output=True,
         text=True,
         timeout=60,
@@ -188,8 +129,8 @@ def test_several_workers_without_redis_are_refused(database_url: str) -> None:
 
 def test_worker_without_a_broker_explains_why_it_cannot_start(database_url: str) -> None:
     result = subprocess.run(  # noqa: S603
-        _storefront("worker"),
-        env=_environment(STOREFRONT_DATABASE_URL=database_url),
+        storefront_command("worker"),
+        env=environment(STOREFRONT_DATABASE_URL=database_url),
         capture_output=True,
         text=True,
         timeout=60,
@@ -203,13 +144,13 @@ def test_worker_without_a_broker_explains_why_it_cannot_start(database_url: str)
 def test_worker_consumes_until_sigterm_then_exits_cleanly(
     database_url: str, broker_url: str
 ) -> None:
-    env = _environment(
+    env = environment(
         STOREFRONT_DATABASE_URL=database_url,
         STOREFRONT_BROKER_URL=broker_url,
         STOREFRONT_ENV="test",
     )
     worker = subprocess.Popen(  # noqa: S603
-        _storefront("worker", "--metrics-port", str(free_port())),
+        storefront_command("worker", "--metrics-port", str(free_port())),
         env=env,
         stderr=subprocess.PIPE,
         text=True,
@@ -219,7 +160,7 @@ def test_worker_consumes_until_sigterm_then_exits_cleanly(
         for line in worker.stderr:
             if json.loads(line)["message"] == "worker consuming":
                 break
-        returncode, stderr = _stop(worker, signal.SIGTERM)
+        returncode, stderr = stop(worker, signal.SIGTERM)
     finally:
         if worker.poll() is None:
             worker.kill()
@@ -231,7 +172,7 @@ def test_worker_consumes_until_sigterm_then_exits_cleanly(
 
 def test_create_admin_makes_a_verified_administrator_who_can_log_in(database_url: str) -> None:
     result = subprocess.run(  # noqa: S603
-        _storefront(
+        storefront_command(
             "create-admin",
             "--username",
             "site_admin",
@@ -242,7 +183,7 @@ def test_create_admin_makes_a_verified_administrator_who_can_log_in(database_url
             "--password",
             "Adm1n#Passw0rd",
         ),
-        env=_environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test"),
+        env=environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -257,7 +198,7 @@ def test_create_admin_makes_a_verified_administrator_who_can_log_in(database_url
 
 def test_create_admin_applies_the_registration_rules(database_url: str) -> None:
     result = subprocess.run(  # noqa: S603
-        _storefront(
+        storefront_command(
             "create-admin",
             "--username",
             "adm",
@@ -268,7 +209,7 @@ def test_create_admin_applies_the_registration_rules(database_url: str) -> None:
             "--password",
             "password",
         ),
-        env=_environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test"),
+        env=environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test"),
         capture_output=True,
         text=True,
         timeout=60,

@@ -211,3 +211,17 @@ async def test_405_lists_every_method_the_path_serves(client: httpx.AsyncClient)
 
     assert response.status_code == 405
     assert response.headers["allow"] == "DELETE, GET, PATCH"
+
+
+async def test_nul_characters_are_400_not_a_database_error(client: httpx.AsyncClient) -> None:
+    in_body = await client.post(URL, json={**VALID, "note": "a\x00b"})
+    in_list = await client.post(URL, json={**VALID, "items": [{"sku": "A\x00", "quantity": 1}]})
+    in_query = await client.get("/api/v1/categories?parent_id=C1%00")
+    in_path = await client.get("/api/v1/categories/C1%00")
+
+    assert in_body.status_code == 400
+    assert in_body.json()["errors"] == [
+        {"field": "note", "message": "Text must not contain NUL characters."}
+    ]
+    assert in_list.status_code == 400
+    assert (in_query.status_code, in_path.status_code) == (400, 400)

@@ -1,8 +1,15 @@
-"""Refuses request bodies that are too large (413) or not JSON on a JSON route (415)."""
+"""Refuses what no route could serve: NUL characters in the URL (400), bodies that are too
+large (413) or not JSON on a JSON route (415)."""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from storefront.core.errors import PayloadTooLarge, UnsupportedMediaType, render_app_error
+from storefront.core.errors import (
+    InvalidInput,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    render_app_error,
+)
+from storefront.core.schemas import NUL_MESSAGE, FieldError
 
 _JSON_ROUTES_PREFIX = "/api/"
 
@@ -15,6 +22,10 @@ class BodyGuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
+            error = InvalidInput(errors=[FieldError(field="url", message=NUL_MESSAGE)])
+            await render_app_error(error)(scope, receive, send)
             return
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
