@@ -7,6 +7,9 @@ same SQL (uncached first page and detail). Run from the repo root, Redis and wrk
 
     STOREFRONT_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/storefront_catalog_bench \
     BENCH_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python -m bench.catalog
+
+BENCH_ROUTES (optional, comma-separated words) keeps only the routes whose label contains one
+of them, e.g. BENCH_ROUTES="first page,q=" (the database ceilings always run).
 """
 
 import asyncio
@@ -91,8 +94,12 @@ def postgres_cpu_seconds() -> float:
 
 
 def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    """wrk's latency: 812.00us, 1.20ms, 2.00s, 1.02m."""
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if found is None:
+        raise RuntimeError(f"unexpected wrk latency {value!r}")
+    number, unit = found.groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def wrk(label: str, url: str, pid: int, script: str | None = None) -> Figure:
@@ -111,8 +118,9 @@ def wrk(label: str, url: str, pid: int, script: str | None = None) -> Figure:
     return Figure(
         label,
         float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        _ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        _ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        # Anchored: "+/- Stdev" of the thread stats can also end in "99%" or "50%".
+        _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1)),  # type: ignore[union-attr]
+        _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1)),  # type: ignore[union-attr]
         cpu / total * 1e6,
         db_cpu / total * 1e6,
     )
@@ -157,13 +165,15 @@ def _counted(engine: Any) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-async def measure_in_process(paths: dict[str, str]) -> tuple[dict[str, int], dict[str, str]]:
-    """SQL statements per request on a miss, and each route's response body."""
+async def measure_in_process(paths: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """SQL statements per request on a miss ("first/next": the first request of a filter also
+    computes its facets, a later miss of another page or sort reuses them), and each route's
+    response body."""
     settings = Settings(
         env=Environment.TEST, database_url=os.environ["STOREFRONT_DATABASE_URL"], redis_url=None
     )
     app = create_app(settings)
-    counts: dict[str, int] = {}
+    counts: dict[str, str] = {}
     bodies: dict[str, str] = {}
     async with (
         LifespanManager(app) as manager,
@@ -173,7 +183,10 @@ async def measure_in_process(paths: dict[str, str]) -> tuple[dict[str, int], dic
             with _counted(app.state.engine.sync_engine) as statements:
                 response = await client.get(path)
             response.raise_for_status()
-            counts[label] = len(statements)
+            separator = "&" if "?" in path else "?"
+            with _counted(app.state.engine.sync_engine) as again:
+                (await client.get(f"{path}{separator}_miss=count")).raise_for_status()
+            counts[label] = f"{len(statements)}/{len(again)}"
             bodies[path] = response.text
     return counts, bodies
 
@@ -224,6 +237,9 @@ def main() -> None:
     subprocess.run([storefront, "seed-demo", "--products", str(PRODUCTS)], check=True, env=env)
     product_id = asyncio.run(first_product_id())
     paths = routes(product_id)
+    wanted = [word for word in os.environ.get("BENCH_ROUTES", "").split(",") if word]
+    if wanted:
+        paths = {label: path for label, path in paths.items() if any(w in label for w in wanted)}
     counts, bodies = asyncio.run(measure_in_process(paths))
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
         json.dump(bodies, file)
@@ -240,13 +256,17 @@ def main() -> None:
     with pinned_server(
         granian("bench.bare_asyncpg:db_app", factory=False), f"{BASE}/detail", ceiling_env
     ) as pid:
-        db_list = wrk("ceiling: bare asyncpg, first page SQL", f"{BASE}/list", pid)
+        db_list = wrk("ceiling: bare asyncpg, first page SQL, facets kept", f"{BASE}/list", pid)
+        db_list_facets = wrk(
+            "ceiling: bare asyncpg, first page SQL + facets SQL", f"{BASE}/list-facets", pid
+        )
         db_detail = wrk("ceiling: bare asyncpg, detail SQL", f"{BASE}/detail", pid)
     db_ceilings = {"GET /products (first page)": db_list, "GET /products/{id}": db_detail}
 
     rows: list[tuple[Figure, Figure | None, str]] = []
     rows += [(c, None, "-") for c in byte_ceilings.values()] + [
-        (db_list, None, "2"),
+        (db_list, None, "1"),
+        (db_list_facets, None, "2"),
         (db_detail, None, "1"),
     ]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -265,7 +285,7 @@ def main() -> None:
                 rows.append((hit, byte_ceilings[label], "0"))
             for label, path in paths.items():
                 miss = wrk(f"{label}, {cache_name} cache miss", BASE + path, pid, script.name)
-                rows.append((miss, db_ceilings.get(label), str(counts[label])))
+                rows.append((miss, db_ceilings.get(label), counts[label]))
             memory.append(f"{cache_name}: {rss_mb(pid):.0f} MB RSS after its runs")
     print_table(rows)
     print()

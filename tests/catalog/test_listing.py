@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -6,6 +7,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storefront.catalog.listing import ProductFilters, ProductSort, _page_template, _shape
 from tests.catalog.conftest import add_category, add_product, counted_statements
 
 
@@ -239,3 +241,19 @@ async def test_every_listing_stays_within_three_statements(
             response = await client.get("/api/v1/products", params=params)
         assert response.status_code == 200
         assert 1 <= log.count <= 3, log.statements
+
+
+@pytest.mark.usefixtures("catalog")
+@pytest.mark.parametrize("sort", ["newest", "price_asc", "rating"])
+async def test_a_deep_page_lists_the_same_rows_as_the_plain_query(
+    sessions: async_sessionmaker[AsyncSession], sort: str
+) -> None:
+    """Deep pages skip their offset over the sort's index: every page must match the plain
+    LIMIT/OFFSET statement, row for row."""
+    shape = _shape(ProductFilters(), ProductSort(sort))
+    plain, deep = _page_template(shape), _page_template(replace(shape, deep=True))
+    async with sessions() as session:
+        for offset in range(5):
+            values = {"limit": 2, "offset": offset}
+            expected = (await session.execute(plain, values)).all()
+            assert (await session.execute(deep, values)).all() == expected

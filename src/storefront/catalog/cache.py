@@ -2,13 +2,20 @@
 process. Every entry carries the catalog generation it was built under; a catalog write bumps
 the generation after its commit, so no entry built before the write is ever served again.
 A reader takes the generation before it reads the database, so an entry built from data that
-a concurrent write changes is stored under the old generation and never served."""
+a concurrent write changes is stored under the old generation and never served.
 
+With Redis, each process keeps a small copy of the entries it has seen in front of Redis, keyed
+by the same generation: a hit still reads the current generation from Redis (one GET, shared by
+every request that arrived before it was sent), so a write in any process is seen by the next
+read in every process, but the entry's bytes come from memory."""
+
+import asyncio
 import hashlib
 import logging
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl, urlencode
 
@@ -24,6 +31,14 @@ logger = logging.getLogger("storefront.catalog.cache")
 TTL_SECONDS = 60
 PUBLIC_CACHE = f"public, max-age={TTL_SECONDS}"
 LOCAL_MAX_ENTRIES = 4096
+# Bodies kept in one process at most (the API process's RSS budget is 200 MB).
+LOCAL_MAX_BYTES = 16 * 1024 * 1024
+NEAR_MAX_ENTRIES = 1024
+NEAR_MAX_BYTES = 8 * 1024 * 1024
+# How long a process keeps its copy of a Redis entry: only bounds how long a copy can outlive
+# the Redis entry when an invalidation could not reach Redis (a fresh generation is always read).
+NEAR_TTL_SECONDS = 5.0
+_KEY_MEMO_ENTRIES = 4096
 GENERATION_KEY = "catalog:generation"
 ENTRY_PREFIX = "catalog:entry:"
 # Where the middleware leaves a miss's key and generation for the route handler to fill.
@@ -35,6 +50,22 @@ _LOG_EVERY_SECONDS = 10.0
 class CachedResponse:
     etag: str
     body: bytes
+
+    @cached_property
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The ASGI headers of a 304 for this entry (a 200 adds `body_headers`)."""
+        return [
+            (name.lower().encode(), value.encode())
+            for name, value in cached_headers(self.etag).items()
+        ]
+
+    @cached_property
+    def body_headers(self) -> list[tuple[bytes, bytes]]:
+        return [
+            *self.raw_headers,
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(self.body)).encode()),
+        ]
 
 
 @dataclass(frozen=True)
@@ -52,11 +83,21 @@ class CatalogCache(Protocol):
     async def invalidate(self) -> None: ...
 
 
+_key_memo: dict[tuple[str, bytes], str] = {}
+
+
 def cache_key(path: str, query_string: bytes) -> str:
     """The same key for the same query however its parameters are ordered."""
-    pairs = sorted(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
-    normalised = f"{path}?{urlencode(pairs)}"
-    return hashlib.blake2b(normalised.encode(), digest_size=16).hexdigest()
+    memo_key = (path, query_string)
+    key = _key_memo.get(memo_key)
+    if key is None:
+        pairs = sorted(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+        normalised = f"{path}?{urlencode(pairs)}"
+        key = hashlib.blake2b(normalised.encode(), digest_size=16).hexdigest()
+        if len(_key_memo) >= _KEY_MEMO_ENTRIES:
+            _key_memo.clear()
+        _key_memo[memo_key] = key
+    return key
 
 
 def etag_of(body: bytes) -> str:
@@ -70,31 +111,60 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
+class _Lru:
+    """Entries (generation, expires at, response) in least-recently-used order, bounded in
+    number and in body bytes."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries: OrderedDict[str, tuple[str, float, CachedResponse]] = OrderedDict()
+
+    def get(self, key: str, generation: str) -> CachedResponse | None:
+        found = self.entries.get(key)
+        if found is None:
+            return None
+        entry_generation, expires_at, entry = found
+        if entry_generation != generation or expires_at < time.monotonic():
+            self.discard(key)
+            return None
+        self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key: str, generation: str, ttl: float, entry: CachedResponse) -> None:
+        self.discard(key)
+        self.entries[key] = (generation, time.monotonic() + ttl, entry)
+        self.size += len(entry.body)
+        while len(self.entries) > self.max_entries or self.size > self.max_bytes:
+            _, (_, _, evicted) = self.entries.popitem(last=False)
+            self.size -= len(evicted.body)
+
+    def discard(self, key: str) -> None:
+        found = self.entries.pop(key, None)
+        if found is not None:
+            self.size -= len(found[2].body)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.size = 0
+
+
 class LocalCatalogCache:
     """LRU with a TTL, valid for one process (serve refuses several workers without Redis)."""
 
-    def __init__(self, max_entries: int = LOCAL_MAX_ENTRIES) -> None:
+    def __init__(
+        self, max_entries: int = LOCAL_MAX_ENTRIES, max_bytes: int = LOCAL_MAX_BYTES
+    ) -> None:
         self.generation = 0
-        self.max_entries = max_entries
-        self.entries: OrderedDict[str, tuple[str, float, CachedResponse]] = OrderedDict()
+        self.entries = _Lru(max_entries, max_bytes)
 
     async def lookup(self, key: str) -> tuple[str | None, CachedResponse | None]:
         generation = str(self.generation)
-        found = self.entries.get(key)
-        if found is None:
-            return generation, None
-        entry_generation, expires_at, entry = found
-        if entry_generation != generation or expires_at < time.monotonic():
-            del self.entries[key]
-            return generation, None
-        self.entries.move_to_end(key)
-        return generation, entry
+        return generation, self.entries.get(key, generation)
 
     async def store(self, ticket: Ticket, entry: CachedResponse) -> None:
-        self.entries[ticket.key] = (ticket.generation, time.monotonic() + TTL_SECONDS, entry)
-        self.entries.move_to_end(ticket.key)
-        while len(self.entries) > self.max_entries:
-            self.entries.popitem(last=False)
+        self.entries.put(ticket.key, ticket.generation, TTL_SECONDS, entry)
 
     async def invalidate(self) -> None:
         self.generation += 1
@@ -104,24 +174,69 @@ class LocalCatalogCache:
 class RedisCatalogCache:
     """Shared by every API process. When Redis fails, reads go to the database (logged)."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(
+        self, redis: Redis, near_entries: int = NEAR_MAX_ENTRIES, near_bytes: int = NEAR_MAX_BYTES
+    ) -> None:
         self.redis = redis
+        # This process's copies of Redis entries, each valid under the generation it names.
+        self.near = _Lru(near_entries, near_bytes)
+        self._waiting: asyncio.Future[bytes | None] | None = None
+        self._reader: asyncio.Task[None] | None = None
         self._last_warning = 0.0
 
     async def lookup(self, key: str) -> tuple[str | None, CachedResponse | None]:
         try:
-            found = await self.redis.mget(GENERATION_KEY, ENTRY_PREFIX + key)
+            generation = await self._current_generation()
         except (RedisError, OSError):
             self._warn("read")
             return None, None
-        generation, raw = cast(list[bytes | None], found)
         current = (generation or b"0").decode()
+        near = self.near.get(key, current)
+        if near is not None:
+            return current, near
+        try:
+            raw = await self.redis.get(ENTRY_PREFIX + key)
+        except (RedisError, OSError):
+            self._warn("read")
+            return None, None
         if raw is None:
             return current, None
-        entry_generation, etag, body = raw.split(b"\n", 2)
+        entry_generation, etag, body = cast(bytes, raw).split(b"\n", 2)
         if entry_generation.decode() != current:
             return current, None
-        return current, CachedResponse(etag.decode(), body)
+        entry = CachedResponse(etag.decode(), body)
+        self.near.put(key, current, NEAR_TTL_SECONDS, entry)
+        return current, entry
+
+    async def _current_generation(self) -> bytes | None:
+        """The generation as Redis holds it now: from a GET sent after this call began, shared
+        by every caller waiting for the same GET (one round trip per batch, not per request)."""
+        waiting = self._waiting
+        if waiting is None:
+            waiting = self._waiting = asyncio.get_running_loop().create_future()
+            if self._reader is None:
+                self._reader = asyncio.create_task(self._read_generations())
+        return await asyncio.shield(waiting)
+
+    async def _read_generations(self) -> None:
+        try:
+            while self._waiting is not None:
+                waiting, self._waiting = self._waiting, None
+                try:
+                    value = await self.redis.get(GENERATION_KEY)
+                except asyncio.CancelledError:
+                    waiting.cancel()
+                    raise
+                except Exception as error:  # handed to every waiter, which logs it
+                    waiting.set_exception(error)
+                    waiting.exception()  # retrieved: no "never retrieved" warning without waiters
+                else:
+                    waiting.set_result(cast(bytes | None, value))
+        finally:
+            self._reader = None
+            if self._waiting is not None:  # only when cancelled: no reader is left for them
+                self._waiting.cancel()
+                self._waiting = None
 
     async def store(self, ticket: Ticket, entry: CachedResponse) -> None:
         value = b"\n".join((ticket.generation.encode(), entry.etag.encode(), entry.body))
@@ -129,6 +244,8 @@ class RedisCatalogCache:
             await self.redis.set(ENTRY_PREFIX + ticket.key, value, ex=TTL_SECONDS)
         except (RedisError, OSError):
             self._warn("write")
+            return
+        self.near.put(ticket.key, ticket.generation, NEAR_TTL_SECONDS, entry)
 
     async def invalidate(self) -> None:
         try:
@@ -136,6 +253,7 @@ class RedisCatalogCache:
         except (RedisError, OSError):
             # Entries already cached stay until their TTL: the staleness is bounded by it.
             self._warn("invalidate")
+        self.near.clear()
 
     def _warn(self, operation: str) -> None:
         now = time.monotonic()
@@ -173,6 +291,35 @@ async def cacheable_json(request: Request, payload: SuccessResponse) -> Response
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=cached_headers(etag))
     return Response(body, media_type="application/json", headers=cached_headers(etag))
+
+
+@dataclass
+class GenerationParts:
+    """Parts of responses (a listing's facets) cached under the generation of this request's
+    ticket: one built or read under an older generation is never used."""
+
+    cache: CatalogCache
+    generation: str
+    prefix: str = field(default="part:")
+
+    async def get(self, key: str) -> bytes | None:
+        generation, entry = await self.cache.lookup(self.prefix + key)
+        if entry is None or generation != self.generation:
+            return None
+        return entry.body
+
+    async def put(self, key: str, value: bytes) -> None:
+        await self.cache.store(
+            Ticket(self.prefix + key, self.generation), CachedResponse("", value)
+        )
+
+
+def request_parts(request: Request) -> GenerationParts | None:
+    """None when the request has no ticket (the cache was unreachable when it came in)."""
+    ticket: Ticket | None = request.scope.get(SCOPE_TICKET)
+    if ticket is None:
+        return None
+    return GenerationParts(catalog_cache(request.app.state), ticket.generation)
 
 
 async def invalidate_catalog(request: Request) -> None:

@@ -3,7 +3,6 @@ the request-id and security-headers middleware, so cached responses carry their 
 
 import re
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storefront.catalog.cache import (
@@ -11,7 +10,6 @@ from storefront.catalog.cache import (
     CachedResponse,
     Ticket,
     cache_key,
-    cached_headers,
     catalog_cache,
     etag_matches,
 )
@@ -35,25 +33,26 @@ class CatalogCacheMiddleware:
         key = cache_key(scope["path"], scope["query_string"])
         generation, entry = await catalog_cache(scope["app"].state).lookup(key)
         if entry is not None:
-            await _send_cached(entry, Headers(scope=scope).get("if-none-match"), send)
+            await _send_cached(entry, _if_none_match(scope), send)
             return
         if generation is not None:
             scope[SCOPE_TICKET] = Ticket(key, generation)
         await self.app(scope, receive, send)
 
 
+def _if_none_match(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            return str(value.decode("latin-1"))
+    return None
+
+
 async def _send_cached(entry: CachedResponse, if_none_match: str | None, send: Send) -> None:
-    headers = [
-        (name.lower().encode(), value.encode())
-        for name, value in cached_headers(entry.etag).items()
-    ]
     if etag_matches(if_none_match, entry.etag):
-        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send(
+            {"type": "http.response.start", "status": 304, "headers": list(entry.raw_headers)}
+        )
         await send({"type": "http.response.body", "body": b""})
         return
-    headers += [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(entry.body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.start", "status": 200, "headers": list(entry.body_headers)})
     await send({"type": "http.response.body", "body": entry.body})

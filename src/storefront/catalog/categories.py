@@ -3,7 +3,7 @@ the admin's changes. Other modules use these functions, never the catalog's tabl
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import CTE, Row, exists, func, or_, select
+from sqlalchemy import CTE, BindParameter, Row, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ products = products_table
 CATEGORY_NOT_FOUND = "Category not found."
 
 
-def descendants_of(category_id: str) -> CTE:
+def descendants_of(category_id: str | BindParameter[str]) -> CTE:
     """The category and every category below it (UNION, so even a cycle would terminate)."""
     tree = (
         select(categories.c.category_id)

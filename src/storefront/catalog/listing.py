@@ -1,14 +1,21 @@
 """The product listing: filters, sorts, one page and its facets in two SQL statements, built
 from Core selects (no ORM objects)."""
 
+import functools
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Integer,
     Row,
     Select,
+    String,
+    bindparam,
     func,
     literal_column,
     select,
@@ -22,6 +29,7 @@ from storefront.catalog.models import products_table as products
 from storefront.catalog.schemas import (
     BrandFacet,
     CategoryFacet,
+    FacetBlock,
     Facets,
     PriceFacet,
     ProductList,
@@ -49,42 +57,96 @@ class ProductFilters:
     q: str | None = None
 
 
-def web_search_query(q: str) -> ColumnElement[object]:
+def web_search_query(q: str | BindParameter[str]) -> ColumnElement[object]:
     return func.websearch_to_tsquery(literal_column(f"'{SEARCH_CONFIG}'"), q)
 
 
-def _conditions(filters: ProductFilters) -> list[ColumnElement[bool]]:
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters a listing has (and the sort): the statement for a shape is built once and
+    run with each request's values as parameters, instead of rebuilt per request."""
+
+    category: bool
+    brands: bool
+    min_price: bool
+    max_price: bool
+    in_stock: bool | None
+    min_rating: bool
+    q: bool
+    sort: ProductSort | None = None
+    deep: bool = False
+
+
+# Sorts whose partial index holds every sort key and product_id: an index-only scan can skip
+# a deep page's offset without visiting the table.
+_INDEX_ONLY_SORTS = frozenset({ProductSort.NEWEST, ProductSort.PRICE_ASC, ProductSort.RATING})
+# From this offset on, an unfiltered page skips rows by an index-only scan, then reads its rows.
+DEEP_OFFSET = 100
+
+
+def _shape(filters: ProductFilters, sort: ProductSort | None = None, offset: int = 0) -> _Shape:
+    unfiltered = filters == ProductFilters()
+    return _Shape(
+        deep=unfiltered and sort in _INDEX_ONLY_SORTS and offset >= DEEP_OFFSET,
+        category=filters.category_id is not None,
+        brands=bool(filters.brands),
+        min_price=filters.min_price is not None,
+        max_price=filters.max_price is not None,
+        in_stock=filters.in_stock,
+        min_rating=filters.min_rating is not None,
+        q=filters.q is not None,
+        sort=sort,
+    )
+
+
+def _values(filters: ProductFilters) -> dict[str, object]:
+    values: dict[str, object] = {
+        "category_id": filters.category_id,
+        "brands": list(filters.brands),
+        "min_price": filters.min_price,
+        "max_price": filters.max_price,
+        "min_rating": filters.min_rating,
+        "q": filters.q,
+        "q_exact": None if filters.q is None else filters.q.strip().lower(),
+    }
+    return {name: value for name, value in values.items() if value is not None and value != []}
+
+
+def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     p = products.c
     conditions: list[ColumnElement[bool]] = [p.is_active]
-    if filters.category_id is not None:
-        tree = descendants_of(filters.category_id)
+    if shape.category:
+        tree = descendants_of(bindparam("category_id", type_=p.category_id.type))
         conditions.append(p.category_id.in_(select(tree.c.category_id)))
-    if filters.brands:
-        conditions.append(p.brand.in_(filters.brands))
-    if filters.min_price is not None:
-        conditions.append(p.effective_price >= filters.min_price)
-    if filters.max_price is not None:
-        conditions.append(p.effective_price <= filters.max_price)
-    if filters.in_stock is not None:
-        conditions.append(p.stock_quantity > 0 if filters.in_stock else p.stock_quantity == 0)
-    if filters.min_rating is not None:
-        conditions.append(p.rating_avg >= filters.min_rating)
-    if filters.q is not None:
-        conditions.append(p.search_vector.op("@@")(web_search_query(filters.q)))
+    if shape.brands:
+        conditions.append(p.brand.in_(bindparam("brands", type_=p.brand.type, expanding=True)))
+    if shape.min_price:
+        conditions.append(p.effective_price >= bindparam("min_price", type_=p.price.type))
+    if shape.max_price:
+        conditions.append(p.effective_price <= bindparam("max_price", type_=p.price.type))
+    if shape.in_stock is not None:
+        conditions.append(p.stock_quantity > 0 if shape.in_stock else p.stock_quantity == 0)
+    if shape.min_rating:
+        conditions.append(p.rating_avg >= bindparam("min_rating", type_=p.rating_avg.type))
+    if shape.q:
+        conditions.append(p.search_vector.op("@@")(web_search_query(_Q)))
     return conditions
 
 
-def _order_by(sort: ProductSort, q: str | None) -> list[ColumnElement[object]]:
+_Q: BindParameter[str] = bindparam("q", type_=String())
+
+
+def _order_by(sort: ProductSort | None, q: bool) -> list[ColumnElement[object]]:
     p = products.c
-    if sort is ProductSort.RELEVANCE and q is not None:
+    if sort is ProductSort.RELEVANCE and q:
         # An exact name match first, then cover density over the weighted vector (name A,
         # brand B, description C), so a name hit outranks a description mention.
         return [
-            (func.lower(p.name) == q.strip().lower()).desc(),
-            func.ts_rank_cd(p.search_vector, web_search_query(q)).desc(),
+            (func.lower(p.name) == bindparam("q_exact", type_=String())).desc(),
+            func.ts_rank_cd(p.search_vector, web_search_query(_Q)).desc(),
             p.product_id,
         ]
-    orders: dict[ProductSort, list[ColumnElement[object]]] = {
+    orders: dict[ProductSort | None, list[ColumnElement[object]]] = {
         ProductSort.PRICE_ASC: [p.effective_price.asc(), p.product_id],
         ProductSort.PRICE_DESC: [p.effective_price.desc(), p.product_id],
         ProductSort.RATING: [
@@ -96,31 +158,52 @@ def _order_by(sort: ProductSort, q: str | None) -> list[ColumnElement[object]]:
     return orders.get(sort, [p.created_at.desc(), p.product_id.desc()])
 
 
+@functools.lru_cache(maxsize=512)
+def _page_template(shape: _Shape) -> Select[tuple[object]]:
+    p = products.c
+    columns = select(
+        p.product_id,
+        p.name,
+        p.brand,
+        p.category_id,
+        p.price,
+        p.discount_price,
+        p.image_urls[1].label("image_url"),
+        p.rating_avg,
+        p.rating_count,
+        (p.stock_quantity > 0).label("in_stock"),
+    )
+    order_by = _order_by(shape.sort, shape.q)
+    limit = bindparam("limit", type_=Integer())
+    offset = bindparam("offset", type_=Integer())
+    if not shape.deep:
+        return columns.where(*_conditions(shape)).order_by(*order_by).limit(limit).offset(offset)
+    # A deep page: the offset is skipped over the sort's index alone (index-only scan), and
+    # only the page's own rows are read from the table. Same rows, same order.
+    keys = (
+        select(p.product_id)
+        .where(*_conditions(shape))
+        .order_by(*order_by)
+        .limit(limit)
+        .offset(offset)
+        .subquery("page_keys")
+    )
+    return columns.join_from(products, keys, p.product_id == keys.c.product_id).order_by(*order_by)
+
+
+def _page_values(filters: ProductFilters, page: PageParams) -> dict[str, object]:
+    return _values(filters) | {"limit": page.page_size, "offset": page.offset}
+
+
 def page_query(
     filters: ProductFilters, sort: ProductSort, page: PageParams
 ) -> Select[tuple[object]]:
-    p = products.c
-    return (
-        select(
-            p.product_id,
-            p.name,
-            p.brand,
-            p.category_id,
-            p.price,
-            p.discount_price,
-            p.image_urls[1].label("image_url"),
-            p.rating_avg,
-            p.rating_count,
-            (p.stock_quantity > 0).label("in_stock"),
-        )
-        .where(*_conditions(filters))
-        .order_by(*_order_by(sort, filters.q))
-        .limit(page.page_size)
-        .offset(page.offset)
-    )
+    """The page's statement with its values bound (the listing runs the shared template)."""
+    return _page_template(_shape(filters, sort, page.offset)).params(_page_values(filters, page))
 
 
-def facets_query(filters: ProductFilters) -> Select[tuple[object]]:
+@functools.lru_cache(maxsize=512)
+def _facets_template(shape: _Shape) -> Select[tuple[object]]:
     """Brand and category counts plus the grand total and price range, in one scan."""
     p = products.c
     return (
@@ -132,9 +215,13 @@ def facets_query(filters: ProductFilters) -> Select[tuple[object]]:
             func.min(p.effective_price).label("min_price"),
             func.max(p.effective_price).label("max_price"),
         )
-        .where(*_conditions(filters))
+        .where(*_conditions(shape))
         .group_by(func.grouping_sets(tuple_(p.brand), tuple_(p.category_id), tuple_()))
     )
+
+
+def facets_query(filters: ProductFilters) -> Select[tuple[object]]:
+    return _facets_template(_shape(filters)).params(_values(filters))
 
 
 # grouping(brand, category_id): 1 when only category_id is rolled up, 2 for brand, 3 for both.
@@ -181,15 +268,47 @@ def _facets(rows: list[Row[tuple[object]]]) -> tuple[Facets, int]:
     return facets, int(total.hits)
 
 
+class FacetStore(Protocol):
+    """Where a listing keeps the facet block of its filters, valid for one catalog generation:
+    the facets do not depend on the sort or the page, so every page and sort of the same
+    filters shares one aggregate over the matching rows."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def put(self, key: str, value: bytes) -> None: ...
+
+
+def facets_key(filters: ProductFilters) -> str:
+    return "facets:" + hashlib.blake2b(repr(filters).encode(), digest_size=16).hexdigest()
+
+
+async def _facet_block(
+    session: AsyncSession, filters: ProductFilters, store: FacetStore | None
+) -> tuple[Facets, int]:
+    key = facets_key(filters)
+    cached = None if store is None else await store.get(key)
+    if cached is not None:
+        block = FacetBlock.model_validate_json(cached)
+        return block.facets, block.total
+    statement = _facets_template(_shape(filters))
+    facets, total = _facets(list((await session.execute(statement, _values(filters))).all()))
+    if store is not None:
+        await store.put(key, FacetBlock(facets=facets, total=total).model_dump_json().encode())
+    return facets, total
+
+
 async def list_products(
     session: AsyncSession,
     filters: ProductFilters,
     sort: ProductSort,
     page: PageParams,
     currency: str,
+    *,
+    facet_store: FacetStore | None = None,
 ) -> ProductList:
-    rows = (await session.execute(page_query(filters, sort, page))).all()
-    facets, total = _facets(list((await session.execute(facets_query(filters))).all()))
+    statement = _page_template(_shape(filters, sort, page.offset))
+    rows = (await session.execute(statement, _page_values(filters, page))).all()
+    facets, total = await _facet_block(session, filters, facet_store)
     return ProductList(
         products=[summary(row, currency) for row in rows],
         pagination=Pagination.of(page, total),

@@ -25,7 +25,7 @@ class ProductQuery:
     sort: ProductSort
 
 
-def _product_query(
+async def _product_query(
     *,
     category_id: Annotated[str | None, Query(pattern=CATEGORY_ID_PATTERN)] = None,
     brand: Annotated[list[str] | None, Query(max_length=MAX_BRANDS)] = None,
@@ -59,7 +59,7 @@ def _product_query(
 ProductQueryDep = Annotated[ProductQuery, Depends(_product_query)]
 
 
-def _currency(request: Request) -> str:
+async def _currency(request: Request) -> str:
     currency: str = request.app.state.settings.currency
     return currency
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from storefront.catalog import categories, listing, products, search
 from storefront.catalog.admin_router import router as admin_router
-from storefront.catalog.cache import cacheable_json
+from storefront.catalog.cache import cacheable_json, request_parts
 from storefront.catalog.params import MAX_QUERY_LENGTH, Currency, ProductQueryDep
 from storefront.catalog.review_router import router as review_router
 from storefront.catalog.schemas import (
@@ -50,7 +50,9 @@ async def list_products(
     page: PageDep,
     currency: Currency,
 ) -> Response:
-    found = await listing.list_products(session, query.filters, query.sort, page, currency)
+    found = await listing.list_products(
+        session, query.filters, query.sort, page, currency, facet_store=request_parts(request)
+    )
     return await cacheable_json(request, found)
 
 

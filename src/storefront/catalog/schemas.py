@@ -65,6 +65,13 @@ class Facets(Schema):
     price: PriceFacet
 
 
+class FacetBlock(Schema):
+    """The facets and match count of one filter, as the listing caches them."""
+
+    facets: Facets
+    total: int
+
+
 class ProductList(SuccessResponse):
     products: list[ProductSummary]
     pagination: Pagination
