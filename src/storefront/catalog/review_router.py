@@ -15,9 +15,10 @@ from storefront.catalog.review_schemas import (
     ReviewUpdate,
 )
 from storefront.core.database import SessionDep, unit_of_work
+from storefront.core.openapi import UNAUTHORIZED, documented
 from storefront.core.pagination import PageDep
 
-router = APIRouter(tags=["reviews"], responses={404: {"description": "Not found."}})
+router = APIRouter(tags=["reviews"], responses=documented((404, "Product or review not found.")))
 
 
 @router.get("/products/{product_id}/reviews")
@@ -28,7 +29,7 @@ async def list_reviews(session: SessionDep, product_id: uuid.UUID, page: PageDep
 @router.post(
     "/products/{product_id}/reviews",
     status_code=201,
-    responses={401: {"description": "No valid token."}, 409: {"description": "Already reviewed."}},
+    responses=documented(UNAUTHORIZED, (409, "You have already reviewed this product.")),
 )
 async def create_review(
     request: Request, user: CurrentUser, product_id: uuid.UUID, data: ReviewCreate
@@ -39,7 +40,7 @@ async def create_review(
     return ReviewResponse(review=review)
 
 
-@router.patch("/products/{product_id}/reviews/{review_id}")
+@router.patch("/products/{product_id}/reviews/{review_id}", responses=documented(UNAUTHORIZED))
 async def update_review(
     request: Request,
     user: CurrentUser,
@@ -54,7 +55,7 @@ async def update_review(
     return ReviewResponse(review=review)
 
 
-@router.delete("/products/{product_id}/reviews/{review_id}")
+@router.delete("/products/{product_id}/reviews/{review_id}", responses=documented(UNAUTHORIZED))
 async def delete_review(
     request: Request, user: CurrentUser, product_id: uuid.UUID, review_id: uuid.UUID
 ) -> ReviewDeleted:
