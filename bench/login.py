@@ -19,11 +19,10 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy import text
 
 from bench.harness import LOAD_CORE, cpu_seconds, parse_wrk, pinned_server
 from storefront.auth.passwords import Passwords
-from storefront.core.database import create_engine
+from storefront.core.database import execute_outside_transaction
 from storefront.core.migrations import migrate
 
 SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
@@ -39,16 +38,6 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{LOGIN_BODY}'
 """
-
-
-async def _execute(url: str, statement: str) -> None:
-    engine = create_engine(url, pool_size=1)
-    try:
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def _hash_times(samples: int = 20) -> list[float]:
@@ -69,8 +58,12 @@ def _wrk(url: str, connections: int, script: str | None = None) -> subprocess.Po
 
 
 def main() -> None:
-    asyncio.run(_execute(f"{SERVER}/postgres", f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-    asyncio.run(_execute(f"{SERVER}/postgres", f"CREATE DATABASE {DATABASE}"))
+    asyncio.run(
+        execute_outside_transaction(
+            f"{SERVER}/postgres", f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"
+        )
+    )
+    asyncio.run(execute_outside_transaction(f"{SERVER}/postgres", f"CREATE DATABASE {DATABASE}"))
     url = f"{SERVER}/{DATABASE}"
     migrate(url)
     hashes = asyncio.run(_hash_times())

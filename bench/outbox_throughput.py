@@ -63,7 +63,12 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.harness import CLOCK_TICKS, LOAD_CORE, SERVER_CORE, cpu_seconds
-from storefront.core.database import create_engine, create_sessionmaker, unit_of_work
+from storefront.core.database import (
+    create_engine,
+    create_sessionmaker,
+    execute_outside_transaction,
+    unit_of_work,
+)
 from storefront.core.events.broker import DEAD_QUEUE, WORK_QUEUE, declare_topology
 from storefront.core.migrations import migrate
 from storefront.core.security.sealing import Sealer
@@ -132,30 +137,20 @@ class CountingSink:
 # --- PostgreSQL and RabbitMQ ---------------------------------------------------------------
 
 
-async def _admin(server_url: str, statement: str) -> None:
-    engine = create_engine(server_url, pool_size=1)
-    try:
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 @contextlib.contextmanager
 def fresh_database(server_url: str, name: str) -> Iterator[str]:
     """A migrated database of that name (dropped first if a crashed run left it), then dropped."""
     admin = make_url(server_url).set(drivername="postgresql+asyncpg", database="postgres")
     admin_url = admin.render_as_string(hide_password=False)
     drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-    asyncio.run(_admin(admin_url, drop))
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(execute_outside_transaction(admin_url, drop))
+    asyncio.run(execute_outside_transaction(admin_url, f'CREATE DATABASE "{name}"'))
     try:
         url = admin.set(database=name).render_as_string(hide_password=False)
         migrate(url)
         yield url
     finally:
-        asyncio.run(_admin(admin_url, drop))
+        asyncio.run(execute_outside_transaction(admin_url, drop))
 
 
 def _rabbitmqctl(*args: str) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storefront.app import create_app
 from storefront.core.config import Environment, Settings
-from storefront.core.database import create_engine, create_sessionmaker
+from storefront.core.database import create_engine, create_sessionmaker, execute_outside_transaction
 from storefront.core.embedded_db import start_embedded_postgres
 from storefront.core.migrations import migrate
 from storefront.models import metadata
@@ -29,16 +29,6 @@ __all__ = ["smtp_sink"]  # a fixture for every test module
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-async def _execute_autocommit(url: str, statement: str) -> None:
-    engine = create_engine(url, pool_size=1)
-    try:
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A fresh database for this run: on STOREFRONT_TEST_DATABASE_URL's server, else embedded."""
@@ -47,7 +37,9 @@ def database_url() -> Iterator[str]:
     if server_url:
         admin_url = make_url(server_url).set(drivername="postgresql+asyncpg")
         asyncio.run(
-            _execute_autocommit(admin_url.render_as_string(False), f'CREATE DATABASE "{name}"')
+            execute_outside_transaction(
+                admin_url.render_as_string(False), f'CREATE DATABASE "{name}"'
+            )
         )
         url = admin_url.set(database=name).render_as_string(hide_password=False)
     else:
@@ -56,7 +48,7 @@ def database_url() -> Iterator[str]:
     migrate(url)
     yield url
     drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-    asyncio.run(_execute_autocommit(admin_url.render_as_string(hide_password=False), drop))
+    asyncio.run(execute_outside_transaction(admin_url.render_as_string(hide_password=False), drop))
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, func, make_url
+from sqlalchemy import DateTime, MetaData, func, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -83,3 +83,15 @@ def resolve_database_url(settings: Settings) -> str:
         return start_embedded_postgres(settings.data_dir)
     url = make_url(settings.database_url).set(drivername="postgresql+asyncpg")
     return url.render_as_string(hide_password=False)
+
+
+async def execute_outside_transaction(url: str, statement: str) -> None:
+    """One statement on its own short-lived connection in autocommit mode, for what cannot run
+    in a transaction (CREATE DATABASE, DROP DATABASE)."""
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
