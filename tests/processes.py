@@ -71,3 +71,15 @@ def stop(process: subprocess.Popen[str], sig: signal.Signals) -> tuple[int, str]
         process.communicate()
         pytest.fail(f"the process did not stop within 30 s of {sig.name}")
     return process.returncode, stderr
+
+
+def run_storefront(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """A `storefront` command run to completion, its output captured."""
+    return subprocess.run(  # noqa: S603
+        storefront_command(*args),
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

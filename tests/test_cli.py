@@ -12,7 +12,14 @@ from sqlalchemy import text
 
 from storefront.core.database import create_engine
 from tests.ports import free_port
-from tests.processes import STARTUP_TIMEOUT, environment, serving, stop, storefront_command
+from tests.processes import (
+    STARTUP_TIMEOUT,
+    environment,
+    run_storefront,
+    serving,
+    stop,
+    storefront_command,
+)
 
 
 def _postgres_processes_for(pgdata: Path) -> list[int]:
@@ -96,14 +103,7 @@ async def _add_category(pgdata: Path, code: str, name: str) -> None:
 
 
 def test_production_without_required_settings_stops_with_one_clear_line() -> None:
-    result = subprocess.run(  # noqa: S603
-        storefront_command("serve"),
-        env=environment(STOREFRONT_ENV="production"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_storefront("serve", env=environment(STOREFRONT_ENV="production"))
 
     assert result.returncode == 2
     assert result.stderr == (
@@ -113,13 +113,8 @@ def test_production_without_required_settings_stops_with_one_clear_line() -> Non
 
 
 def test_several_workers_without_redis_are_refused(database_url: str) -> None:
-    result = subprocess.run(  # noqa: S603
-        storefront_command("serve", "--workers", "2"),
-        env=environment(STOREFRONT_DATABASE_URL=database_url),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = run_storefront(
+        "serve", "--workers", "2", env=environment(STOREFRONT_DATABASE_URL=database_url)
     )
 
     assert result.returncode == 2
@@ -128,14 +123,7 @@ def test_several_workers_without_redis_are_refused(database_url: str) -> None:
 
 
 def test_worker_without_a_broker_explains_why_it_cannot_start(database_url: str) -> None:
-    result = subprocess.run(  # noqa: S603
-        storefront_command("worker"),
-        env=environment(STOREFRONT_DATABASE_URL=database_url),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_storefront("worker", env=environment(STOREFRONT_DATABASE_URL=database_url))
 
     assert result.returncode == 2
     assert "storefront worker needs STOREFRONT_BROKER_URL" in result.stderr
@@ -171,24 +159,7 @@ def test_worker_consumes_until_sigterm_then_exits_cleanly(
 
 
 def test_create_admin_makes_a_verified_administrator_who_can_log_in(database_url: str) -> None:
-    result = subprocess.run(  # noqa: S603
-        storefront_command(
-            "create-admin",
-            "--username",
-            "site_admin",
-            "--email",
-            "admin@example.com",
-            "--mobile",
-            "+14155552671",
-            "--password",
-            "Adm1n#Passw0rd",
-        ),
-        env=environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _create_admin(database_url, username="site_admin", password="Adm1n#Passw0rd")
 
     assert result.returncode == 0, result.stderr
     assert "Administrator site_admin created." in result.stdout
@@ -197,28 +168,25 @@ def test_create_admin_makes_a_verified_administrator_who_can_log_in(database_url
 
 
 def test_create_admin_applies_the_registration_rules(database_url: str) -> None:
-    result = subprocess.run(  # noqa: S603
-        storefront_command(
-            "create-admin",
-            "--username",
-            "adm",
-            "--email",
-            "admin@example.com",
-            "--mobile",
-            "+14155552671",
-            "--password",
-            "password",
-        ),
-        env=environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _create_admin(database_url, username="adm", password="password")
 
     assert result.returncode == 2
     assert "username: Username must be 6-20 characters." in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _create_admin(
+    database_url: str, *, username: str, password: str
+) -> subprocess.CompletedProcess[str]:
+    details = {"username": username, "email": "admin@example.com", "mobile": "+14155552671"}
+    options = [part for name, value in details.items() for part in (f"--{name}", value)]
+    return run_storefront(
+        "create-admin",
+        *options,
+        "--password",
+        password,
+        env=environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test"),
+    )
 
 
 async def _admin_row(database_url: str) -> tuple[str, bool]:
