@@ -30,7 +30,7 @@ from asgi_lifespan import LifespanManager
 from redis import Redis
 from sqlalchemy import event, text
 
-from bench.harness import CLOCK_TICKS, LOAD_CORE, cpu_seconds, pinned_server
+from bench.harness import CLOCK_TICKS, LOAD_CORE, cpu_seconds, granian_command, pinned_server
 from storefront.app import create_app
 from storefront.core.config import Environment, Settings
 
@@ -199,23 +199,6 @@ async def first_product_id() -> str:
         return str((await connection.execute(query)).scalar_one())
 
 
-def granian(target: str, *, factory: bool) -> list[str]:
-    return [
-        os.path.join(os.path.dirname(sys.executable), "granian"),
-        "--interface",
-        "asgi",
-        target,
-        *(["--factory"] if factory else []),
-        "--port",
-        str(PORT),
-        "--loop",
-        "uvloop",
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-
-
 def print_table(rows: list[tuple[Figure, Figure | None, str]]) -> None:
     print(
         "| what | req/s | vs ceiling | p50 ms | p99 ms | server CPU us/req "
@@ -247,14 +230,16 @@ def main() -> None:
 
     byte_ceilings: dict[str, Figure] = {}
     with pinned_server(
-        granian("bench.bare_asyncpg:bytes_app", factory=False), BASE, ceiling_env
+        granian_command("bench.bare_asyncpg:bytes_app", PORT, factory=False), BASE, ceiling_env
     ) as pid:
         for label, path in paths.items():
             byte_ceilings[label] = wrk(
                 f"ceiling: bare ASGI, same bytes as {label}", BASE + path, pid
             )
     with pinned_server(
-        granian("bench.bare_asyncpg:db_app", factory=False), f"{BASE}/detail", ceiling_env
+        granian_command("bench.bare_asyncpg:db_app", PORT, factory=False),
+        f"{BASE}/detail",
+        ceiling_env,
     ) as pid:
         db_list = wrk("ceiling: bare asyncpg, first page SQL, facets kept", f"{BASE}/list", pid)
         db_list_facets = wrk(
@@ -278,7 +263,7 @@ def main() -> None:
     ):
         Redis.from_url(redis_url).flushdb()
         server_env = {k: v for k, v in env.items() if k != "STOREFRONT_REDIS_URL"} | cache_env
-        command = granian("storefront.app:serve_app", factory=True)
+        command = granian_command("storefront.app:serve_app", PORT, factory=True)
         with pinned_server(command, f"{BASE}/health", server_env) as pid:
             for label, path in paths.items():
                 hit = wrk(f"{label}, {cache_name} cache hit", BASE + path, pid)

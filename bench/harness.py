@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -118,3 +119,21 @@ def print_table(results: Sequence[Result], ceiling: Result) -> None:
             f"| {r.label:44} | {r.requests_per_second:5.0f} | {ratio:9.0%} | "
             f"{r.p50_ms:6.2f} | {r.p99_ms:6.2f} | {r.cpu_us_per_request:10.0f} |"
         )
+
+
+def granian_command(target: str, port: int, *, factory: bool) -> list[str]:
+    """granian serving `target` as the benchmarks run it: one worker, uvloop, no access log."""
+    return [
+        os.path.join(os.path.dirname(sys.executable), "granian"),
+        "--interface",
+        "asgi",
+        target,
+        *(["--factory"] if factory else []),
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]

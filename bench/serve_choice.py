@@ -1,5 +1,5 @@
 """uvicorn or granian for `storefront serve`: the same app and routes under each, beside the bare
-ASGI ceiling under each. Needs wrk and granian (`uv pip install granian`); run from the repo root:
+ASGI ceiling under each. Needs wrk (uvicorn comes with the dev group); run from the repo root:
 
     STOREFRONT_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/storefront_bench \
         .venv/bin/python -m bench.serve_choice
@@ -8,7 +8,7 @@ ASGI ceiling under each. Needs wrk and granian (`uv pip install granian`); run f
 import os
 import sys
 
-from bench.harness import Result, pinned_server, print_table, run_wrk
+from bench.harness import Result, granian_command, pinned_server, print_table, run_wrk
 
 PORT = 8089
 BASE = f"http://127.0.0.1:{PORT}"
@@ -36,26 +36,15 @@ def _uvicorn(target: str, factory: bool) -> list[str]:
 
 
 def _granian(target: str, factory: bool) -> list[str]:
-    flags = ["--factory"] if factory else []
-    return [
-        os.path.join(os.path.dirname(sys.executable), "granian"),
-        "--interface",
-        "asgi",
-        target,
-        *flags,
-        "--port",
-        str(PORT),
-        "--loop",
-        "uvloop",
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    return granian_command(target, PORT, factory=factory)
 
 
 def main() -> None:
     env = os.environ | {"STOREFRONT_LOG_LEVEL": "WARNING"}
-    for name, command in (("uvicorn", _uvicorn), ("granian", _granian)):
+    for name, command in (
+        ("uvicorn", _uvicorn),
+        ("granian", _granian),
+    ):
         with pinned_server(command("bench.bare_asgi:app", False), BASE, env) as pid:
             ceiling = run_wrk(f"{name}: bare ASGI", BASE, pid)
         results: list[Result] = [ceiling]
