@@ -61,17 +61,32 @@ async def test_ready_is_503_when_a_configured_service_is_down(settings: Settings
     }
 
 
+def _sample(metrics_text: str, sample: str) -> float:
+    """A sample's value (0 when absent: the counters live as long as the test process)."""
+    for line in metrics_text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
+    counted = 'storefront_http_requests_total{method="GET",route="/api/v1/categories",status="200"}'
+    before = _sample((await client.get("/metrics")).text, counted)
     await client.get("/api/v1/categories")
+    await client.get("/api/v1/categories")  # the second from the catalog cache
+    await client.get("/api/v1/categories/C999")  # 404 from the catalog front
     await client.get("/api/v1/not-a-route/12345")
+    await client.request("BREW", "/api/v1/categories")
 
     response = await client.get("/metrics")
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
-    counted = 'storefront_http_requests_total{method="GET",route="/api/v1/categories",status="200"}'
-    assert counted in text
+    assert _sample(text, counted) == before + 2
+    assert 'route="/api/v1/categories/{category_id}",status="404"' in text
+    assert 'method="OTHER",route="/api/v1/categories",status="405"' in text
+    assert "BREW" not in text
     assert 'route="(unmatched)",status="404"' in text
     assert "12345" not in text
     assert "storefront_http_request_duration_seconds_bucket" in text

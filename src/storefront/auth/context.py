@@ -41,7 +41,7 @@ def build_auth_context(
     )
 
 
-def _auth_context(request: Request) -> AuthContext:
+async def _auth_context(request: Request) -> AuthContext:
     context: AuthContext = request.app.state.auth
     return context
 

@@ -26,6 +26,27 @@ HTTP_LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 
+# Methods outside this set are counted as OTHER: a client cannot grow the label set.
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Each (method, route, status)'s children, looked up once: labels() validates and locks.
+_request_counters: dict[tuple[str, str, int], Counter] = {}
+_request_latencies: dict[tuple[str, str], Histogram] = {}
+
+
+def record_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one answered request and its latency, by route template (never the raw path)."""
+    if method not in _KNOWN_METHODS:
+        method = "OTHER"
+    counter = _request_counters.get((method, route, status))
+    if counter is None:
+        counter = HTTP_REQUESTS.labels(method, route, str(status))
+        _request_counters[method, route, status] = counter
+    latency = _request_latencies.get((method, route))
+    if latency is None:
+        latency = _request_latencies[method, route] = HTTP_LATENCY.labels(method, route)
+    counter.inc()
+    latency.observe(seconds)
+
 
 def render_metrics() -> tuple[bytes, str]:
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:

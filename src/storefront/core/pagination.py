@@ -10,6 +10,7 @@ from storefront.core.schemas import Schema
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,8 @@ class PageParams:
         return (self.page - 1) * self.page_size
 
 
-def _page_params(
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+async def _page_params(
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> PageParams:
     return PageParams(page, page_size)

@@ -2,15 +2,14 @@
 
 import logging
 import re
+import secrets
 import time
-import uuid
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storefront.core.errors import AppError, error_response
 from storefront.core.logging import request_id_var
-from storefront.core.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from storefront.core.metrics import record_request
 
 logger = logging.getLogger("storefront.http")
 
@@ -19,8 +18,13 @@ UNMATCHED_ROUTE = "(unmatched)"
 
 
 def _request_id(scope: Scope) -> str:
-    candidate = Headers(scope=scope).get("x-request-id", "")
-    return candidate if _SANE_REQUEST_ID.fullmatch(candidate) else uuid.uuid4().hex
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            candidate: str = value.decode("latin-1")
+            if _SANE_REQUEST_ID.fullmatch(candidate):
+                return candidate
+            break
+    return secrets.token_hex(16)
 
 
 def _route_template(scope: Scope) -> str:
@@ -37,6 +41,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = _request_id(scope)
+        id_header = (b"x-request-id", request_id.encode())
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -47,7 +52,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
@@ -64,16 +69,16 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
             method = scope["method"]
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_LATENCY.labels(method, route).observe(elapsed)
-            logger.info(
-                "request",
-                extra={
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                    "request_id": request_id,
-                },
-            )
+            record_request(method, route, status, elapsed)
+            if logger.isEnabledFor(logging.INFO):
+                logger.info(
+                    "request",
+                    extra={
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                        "request_id": request_id,
+                    },
+                )
             request_id_var.reset(token)
