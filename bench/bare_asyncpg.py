@@ -3,8 +3,9 @@
 - `bytes_app`: a bare ASGI app answering each path (with its query) with the exact bytes the
   API sent for it, read from the JSON file named by $BENCH_BODIES ({"/path?query": "body"}).
 - `db_app`: a bare asyncpg endpoint running the catalog's own SQL (compiled from the same
-  SQLAlchemy statements) for the uncached first page (/list) and one product (/detail), with
-  a pool and json.dumps, no framework. $STOREFRONT_DATABASE_URL and $BENCH_PRODUCT_ID.
+  SQLAlchemy statements) for the uncached first page (/list) and one product (/detail), on a
+  pool set up as the app's read pool (same size, same release) and json.dumps, no framework.
+  $STOREFRONT_DATABASE_URL and $BENCH_PRODUCT_ID.
   Like the app, /list keeps the facet block of its filter once computed (the app caches it
   under the catalog generation), so a page costs the page statement alone; /list-facets runs
   both statements every time (the app's figure for a filter seen for the first time).
@@ -16,21 +17,21 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 from sqlalchemy import Select
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
-from storefront.catalog.listing import ProductFilters, ProductSort, facets_query, page_query
-from storefront.catalog.products import _detail_query
+from storefront.catalog.listing import (
+    ProductFilters,
+    ProductSort,
+    facets_statement,
+    page_statement,
+)
+from storefront.catalog.products import ACTIVE_PRODUCT
+from storefront.core.config import Settings
 from storefront.core.pagination import PageParams
+from storefront.core.reads import Values, compiled, open_pool
 
 JSON_HEADERS = [(b"content-type", b"application/json; charset=utf-8")]
-
-
-def compiled(statement: Select[Any]) -> tuple[str, list[Any]]:
-    """The SQL text and positional parameters SQLAlchemy sends through asyncpg."""
-    result = statement.compile(dialect=asyncpg_dialect())  # type: ignore[no-untyped-call]
-    return result.string, [result.params[name] for name in result.positiontup or ()]
 
 
 def _load_bodies() -> dict[str, bytes]:
@@ -69,16 +70,22 @@ def _plain(value: object) -> object:
     return value
 
 
+def _bound(statement: Select[Any], values: Values) -> tuple[str, list[object]]:
+    """The SQL and arguments the app's read pool sends for this statement and these values."""
+    read = compiled(statement)
+    return read.sql, read.arguments(values)
+
+
 class DbApp:
     def __init__(self) -> None:
         self.pool: asyncpg.Pool | None = None
         self.facets: list[Any] | None = None
         first_page = PageParams(1, 20)
         filters = ProductFilters()
-        self.page_sql = compiled(page_query(filters, ProductSort.NEWEST, first_page))
-        self.facets_sql = compiled(facets_query(filters))
+        self.page_sql = _bound(*page_statement(filters, ProductSort.NEWEST, first_page))
+        self.facets_sql = _bound(*facets_statement(filters))
         product_id = uuid.UUID(os.environ.get("BENCH_PRODUCT_ID", str(uuid.UUID(int=0))))
-        self.detail_sql = compiled(_detail_query(product_id))
+        self.detail_sql = _bound(ACTIVE_PRODUCT, {"product_id": product_id})
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -108,8 +115,10 @@ class DbApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                url = os.environ["STOREFRONT_DATABASE_URL"].replace("+asyncpg", "")
-                self.pool = await asyncpg.create_pool(url, min_size=10, max_size=10)
+                settings = Settings()
+                self.pool = await open_pool(
+                    os.environ["STOREFRONT_DATABASE_URL"], settings.db_read_pool_size
+                )
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self.pool is not None:

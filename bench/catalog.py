@@ -19,20 +19,17 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
 from redis import Redis
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from bench.harness import CLOCK_TICKS, LOAD_CORE, cpu_seconds, granian_command, pinned_server
 from storefront.app import create_app
 from storefront.core.config import Environment, Settings
+from storefront.core.statement_count import counted_statements
 
 PORT = 8091
 BASE = f"http://127.0.0.1:{PORT}"
@@ -145,26 +142,6 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-_counting: ContextVar[list[str] | None] = ContextVar("counting", default=None)
-
-
-@contextmanager
-def _counted(engine: Any) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        if _counting.get() is statements:
-            statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    token = _counting.set(statements)
-    try:
-        yield statements
-    finally:
-        _counting.reset(token)
-        event.remove(engine, "before_cursor_execute", record)
-
-
 async def measure_in_process(paths: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """SQL statements per request on a miss ("first/next": the first request of a filter also
     computes its facets, a later miss of another page or sort reuses them), and each route's
@@ -180,13 +157,13 @@ async def measure_in_process(paths: dict[str, str]) -> tuple[dict[str, str], dic
         httpx.AsyncClient(transport=httpx.ASGITransport(manager.app), base_url=BASE) as client,
     ):
         for label, path in paths.items():
-            with _counted(app.state.engine.sync_engine) as statements:
+            with counted_statements(app) as statements:
                 response = await client.get(path)
             response.raise_for_status()
             separator = "&" if "?" in path else "?"
-            with _counted(app.state.engine.sync_engine) as again:
+            with counted_statements(app) as again:
                 (await client.get(f"{path}{separator}_miss=count")).raise_for_status()
-            counts[label] = f"{len(statements)}/{len(again)}"
+            counts[label] = f"{statements.count}/{again.count}"
             bodies[path] = response.text
     return counts, bodies
 

@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 
 from storefront.auth.context import build_auth_context
 from storefront.auth.router import router as auth_router
-from storefront.catalog.cache_middleware import CatalogCacheMiddleware
+from storefront.catalog.front import CatalogFront
 from storefront.catalog.router import router as catalog_router
 from storefront.core import health
 from storefront.core.config import Settings, load_settings
@@ -25,6 +25,7 @@ from storefront.core.http.request_context import RequestContextMiddleware
 from storefront.core.http.security_headers import SecurityHeadersMiddleware
 from storefront.core.logging import configure_logging
 from storefront.core.openapi import without_422
+from storefront.core.reads import PoolReader, open_pool
 from storefront.core.schemas import ErrorResponse
 from storefront.tasks import build_registry, periodic_jobs
 from storefront.users.router import router as users_router
@@ -47,6 +48,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     wake_outbox = asyncio.Event()
     app.state.engine = create_engine(database_url, pool_size=settings.db_pool_size)
     app.state.sessions = create_sessionmaker(app.state.engine, on_outbox_commit=wake_outbox.set)
+    read_pool = await open_pool(database_url, settings.db_read_pool_size)
+    app.state.reader = PoolReader(read_pool)
     app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     app.state.auth = build_auth_context(settings, app.state.sessions, app.state.redis)
     registry = build_registry(settings)
@@ -61,6 +64,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.auth.limiter.aclose()
         if app.state.redis is not None:
             await app.state.redis.aclose()
+        await read_pool.close()
         await app.state.engine.dispose()
 
 
@@ -74,19 +78,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         static_url="/docs/assets",
         lifespan=_lifespan,
+        # Metrics are Prometheus's and logs our own: FastAPI's OpenTelemetry hooks stay off (they
+        # would also look up the OpenTelemetry providers on every request).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         exception_handlers=EXCEPTION_HANDLERS,
         responses=_ERROR_RESPONSES,
         middleware=[
             Middleware(RequestContextMiddleware),
             Middleware(SecurityHeadersMiddleware, hsts_max_age=settings.hsts_max_age),
             Middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes),
-            Middleware(CatalogCacheMiddleware),
+            Middleware(CatalogFront),
         ],
     )
     app.state.settings = settings
     without_422(app)
-    app.include_router(auth_router)
+    # The catalog first: its public reads are the hottest routes, and routing tries in order.
     app.include_router(catalog_router)
+    app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(health.router)
     return app

@@ -1,23 +1,21 @@
 """Catalog test helpers: typed factories that write through the database, users with tokens,
-and a counter of the SQL statements a request sends."""
+and (re-exported) the counter of the SQL statements a request sends."""
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storefront.auth.models import Role, User
 from storefront.auth.tokens import issue_access_token
 from storefront.catalog.models import categories_table, products_table
 from storefront.core.database import unit_of_work
+from storefront.core.statement_count import counted_statements
+
+__all__ = ["add_category", "add_product", "counted_statements", "user_headers"]
 
 BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -96,35 +94,3 @@ async def user_headers(
         )
     token = issue_access_token(app.state.auth.secret_key, user_id, role, 1, 3600)
     return {"Authorization": f"Bearer {token}"}
-
-
-@dataclass
-class StatementLog:
-    statements: list[str] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-
-# Set in the test's task (the ASGI transport runs the request in it): statements that the
-# app's background tasks (the outbox poller) send on the same engine are not counted.
-_counting: ContextVar[StatementLog | None] = ContextVar("counting", default=None)
-
-
-@contextmanager
-def counted_statements(app: FastAPI) -> Iterator[StatementLog]:
-    log = StatementLog()
-    engine = app.state.engine.sync_engine
-
-    def record(*args: Any) -> None:
-        if _counting.get() is log:
-            log.statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    token = _counting.set(log)
-    try:
-        yield log
-    finally:
-        _counting.reset(token)
-        event.remove(engine, "before_cursor_execute", record)

@@ -172,3 +172,17 @@ async def test_with_redis_down_reads_come_from_the_database(
     assert [r.status_code for r in responses] == [200, 200, 200]
     assert responses[2].json()["product"]["name"] == "Wool Socks"
     assert "catalog cache unavailable" in caplog.text
+
+
+@pytest.mark.parametrize("url", [*CACHED_URLS, "/api/v1/categories?parent_id=C100"])
+async def test_head_has_the_headers_of_get_without_a_body(
+    client: httpx.AsyncClient, product_id: uuid.UUID, url: str
+) -> None:
+    got = await client.get(url)
+    head = await client.head(url)
+
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["etag"] == got.headers["etag"]
+    assert head.headers["content-length"] == got.headers["content-length"]
+    assert head.headers["cache-control"] == "public, max-age=60"

@@ -41,8 +41,6 @@ NEAR_TTL_SECONDS = 5.0
 _KEY_MEMO_ENTRIES = 4096
 GENERATION_KEY = "catalog:generation"
 ENTRY_PREFIX = "catalog:entry:"
-# Where the middleware leaves a miss's key and generation for the route handler to fill.
-SCOPE_TICKET = "storefront.catalog_cache"
 _LOG_EVERY_SECONDS = 10.0
 
 
@@ -50,6 +48,11 @@ _LOG_EVERY_SECONDS = 10.0
 class CachedResponse:
     etag: str
     body: bytes
+
+    @classmethod
+    def of(cls, payload: SuccessResponse) -> "CachedResponse":
+        body = payload.model_dump_json().encode()
+        return cls(etag_of(body), body)
 
     @cached_property
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
@@ -63,7 +66,7 @@ class CachedResponse:
     def body_headers(self) -> list[tuple[bytes, bytes]]:
         return [
             *self.raw_headers,
-            (b"content-type", b"application/json"),
+            (b"content-type", b"application/json; charset=utf-8"),
             (b"content-length", str(len(self.body)).encode()),
         ]
 
@@ -280,17 +283,13 @@ def cached_headers(etag: str) -> dict[str, str]:
     return {"ETag": etag, "Cache-Control": PUBLIC_CACHE}
 
 
-async def cacheable_json(request: Request, payload: SuccessResponse) -> Response:
-    """The route's body as JSON with an ETag (304 when the client has it), stored in the cache
-    when the middleware left a ticket for this request."""
-    body = payload.model_dump_json().encode()
-    etag = etag_of(body)
-    ticket: Ticket | None = request.scope.get(SCOPE_TICKET)
-    if ticket is not None:
-        await catalog_cache(request.app.state).store(ticket, CachedResponse(etag, body))
-    if etag_matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=cached_headers(etag))
-    return Response(body, media_type="application/json", headers=cached_headers(etag))
+def cacheable_json(request: Request, payload: SuccessResponse) -> Response:
+    """The body as JSON with its ETag (304 when the client has it), cacheable by clients."""
+    entry = CachedResponse.of(payload)
+    headers = cached_headers(entry.etag)
+    if etag_matches(request.headers.get("if-none-match"), entry.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, media_type="application/json", headers=headers)
 
 
 @dataclass
@@ -312,14 +311,6 @@ class GenerationParts:
         await self.cache.store(
             Ticket(self.prefix + key, self.generation), CachedResponse("", value)
         )
-
-
-def request_parts(request: Request) -> GenerationParts | None:
-    """None when the request has no ticket (the cache was unreachable when it came in)."""
-    ticket: Ticket | None = request.scope.get(SCOPE_TICKET)
-    if ticket is None:
-        return None
-    return GenerationParts(catalog_cache(request.app.state), ticket.generation)
 
 
 async def invalidate_catalog(request: Request) -> None:

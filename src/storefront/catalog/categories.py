@@ -1,9 +1,9 @@
 """The category tree: listing a level, one category with its children and product count, and
 the admin's changes. Other modules use these functions, never the catalog's tables."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from sqlalchemy import CTE, BindParameter, Row, exists, func, or_, select
+from sqlalchemy import CTE, BindParameter, bindparam, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +11,7 @@ from storefront.catalog.models import Category, categories_table, products_table
 from storefront.catalog.schemas import Category as CategoryOut
 from storefront.catalog.schemas import CategoryDetail
 from storefront.core.errors import Conflict, InvalidInput, NotFound
+from storefront.core.reads import Reader, SessionReader
 from storefront.core.schemas import FieldError
 
 categories = categories_table
@@ -31,55 +32,54 @@ def descendants_of(category_id: str | BindParameter[str]) -> CTE:
     )
 
 
-async def _with_children(session: AsyncSession, category_id: str) -> Sequence[Row[str, str, str]]:
-    query = (
-        select(categories.c.category_id, categories.c.name, categories.c.parent_id)
-        .where(or_(categories.c.category_id == category_id, categories.c.parent_id == category_id))
-        .order_by(categories.c.category_id)
-    )
-    return (await session.execute(query)).all()
+_CATEGORY_ID: BindParameter[str] = bindparam("category_id", type_=categories.c.category_id.type)
+_TOP_LEVEL = (
+    select(categories.c.category_id, categories.c.name)
+    .where(categories.c.parent_id.is_(None))
+    .order_by(categories.c.category_id)
+)
+_WITH_CHILDREN = (
+    select(categories.c.category_id, categories.c.name, categories.c.parent_id)
+    .where(or_(categories.c.category_id == _CATEGORY_ID, categories.c.parent_id == _CATEGORY_ID))
+    .order_by(categories.c.category_id)
+)
+_ACTIVE_PRODUCTS_BELOW = select(func.count().label("product_count")).where(
+    products.c.is_active,
+    products.c.category_id.in_(select(descendants_of(_CATEGORY_ID).c.category_id)),
+)
 
 
-async def list_categories(session: AsyncSession, parent_id: str | None) -> list[CategoryOut]:
+async def list_categories(reader: Reader, parent_id: str | None) -> list[CategoryOut]:
     """Top-level categories, or the children of `parent_id` (which must exist)."""
     if parent_id is None:
-        query = (
-            select(categories.c.category_id, categories.c.name)
-            .where(categories.c.parent_id.is_(None))
-            .order_by(categories.c.category_id)
-        )
-        rows = (await session.execute(query)).all()
-        return [CategoryOut(category_id=row.category_id, name=row.name) for row in rows]
-    rows_with_parent = await _with_children(session, parent_id)
-    if not any(row.category_id == parent_id for row in rows_with_parent):
+        rows = await reader.all(_TOP_LEVEL)
+        return [CategoryOut(category_id=row["category_id"], name=row["name"]) for row in rows]
+    rows_with_parent = await reader.all(_WITH_CHILDREN, {"category_id": parent_id})
+    if not any(row["category_id"] == parent_id for row in rows_with_parent):
         raise NotFound(CATEGORY_NOT_FOUND)
     return [
-        CategoryOut(category_id=row.category_id, name=row.name)
+        CategoryOut(category_id=row["category_id"], name=row["name"])
         for row in rows_with_parent
-        if row.category_id != parent_id
+        if row["category_id"] != parent_id
     ]
 
 
-async def get_category(session: AsyncSession, category_id: str) -> CategoryDetail:
-    rows = await _with_children(session, category_id)
-    own = next((row for row in rows if row.category_id == category_id), None)
+async def get_category(reader: Reader, category_id: str) -> CategoryDetail:
+    rows = await reader.all(_WITH_CHILDREN, {"category_id": category_id})
+    own = next((row for row in rows if row["category_id"] == category_id), None)
     if own is None:
         raise NotFound(CATEGORY_NOT_FOUND)
-    tree = descendants_of(category_id)
-    count_query = select(func.count()).where(
-        products.c.is_active, products.c.category_id.in_(select(tree.c.category_id))
-    )
-    product_count = (await session.execute(count_query)).scalar_one()
+    counted = await reader.first(_ACTIVE_PRODUCTS_BELOW, {"category_id": category_id})
     return CategoryDetail(
-        category_id=own.category_id,
-        name=own.name,
-        parent_id=own.parent_id,
+        category_id=own["category_id"],
+        name=own["name"],
+        parent_id=own["parent_id"],
         children=[
-            CategoryOut(category_id=row.category_id, name=row.name)
+            CategoryOut(category_id=row["category_id"], name=row["name"])
             for row in rows
-            if row.category_id != category_id
+            if row["category_id"] != category_id
         ],
-        product_count=product_count,
+        product_count=0 if counted is None else counted["product_count"],
     )
 
 
@@ -121,7 +121,7 @@ async def update_category(
     for field, value in changes.items():
         setattr(category, field, value)
     await session.flush()
-    return await get_category(session, category_id)
+    return await get_category(SessionReader(session), category_id)
 
 
 async def _check_new_parent(session: AsyncSession, category_id: str, parent_id: str) -> None:

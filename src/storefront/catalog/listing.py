@@ -1,27 +1,28 @@
 """The product listing: filters, sorts, one page and its facets in two SQL statements, built
-from Core selects (no ORM objects)."""
+once per shape of filter as Core selects and run with each request's values (core/reads.py)."""
 
 import functools
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import (
+    ARRAY,
     BindParameter,
     ColumnElement,
     Integer,
-    Row,
     Select,
     String,
+    any_,
     bindparam,
     func,
     literal_column,
     select,
     tuple_,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.categories import descendants_of
 from storefront.catalog.models import SEARCH_CONFIG
@@ -36,6 +37,7 @@ from storefront.catalog.schemas import (
     ProductSummary,
 )
 from storefront.core.pagination import PageParams, Pagination
+from storefront.core.reads import Reader, Values
 
 
 class ProductSort(StrEnum):
@@ -119,7 +121,7 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
         tree = descendants_of(bindparam("category_id", type_=p.category_id.type))
         conditions.append(p.category_id.in_(select(tree.c.category_id)))
     if shape.brands:
-        conditions.append(p.brand.in_(bindparam("brands", type_=p.brand.type, expanding=True)))
+        conditions.append(p.brand == any_(bindparam("brands", type_=ARRAY(p.brand.type))))
     if shape.min_price:
         conditions.append(p.effective_price >= bindparam("min_price", type_=p.price.type))
     if shape.max_price:
@@ -195,11 +197,11 @@ def _page_values(filters: ProductFilters, page: PageParams) -> dict[str, object]
     return _values(filters) | {"limit": page.page_size, "offset": page.offset}
 
 
-def page_query(
+def page_statement(
     filters: ProductFilters, sort: ProductSort, page: PageParams
-) -> Select[tuple[object]]:
-    """The page's statement with its values bound (the listing runs the shared template)."""
-    return _page_template(_shape(filters, sort, page.offset)).params(_page_values(filters, page))
+) -> tuple[Select[tuple[object]], Values]:
+    """The page's shared statement and this request's values for it."""
+    return _page_template(_shape(filters, sort, page.offset)), _page_values(filters, page)
 
 
 @functools.lru_cache(maxsize=512)
@@ -220,8 +222,8 @@ def _facets_template(shape: _Shape) -> Select[tuple[object]]:
     )
 
 
-def facets_query(filters: ProductFilters) -> Select[tuple[object]]:
-    return _facets_template(_shape(filters)).params(_values(filters))
+def facets_statement(filters: ProductFilters) -> tuple[Select[tuple[object]], Values]:
+    return _facets_template(_shape(filters)), _values(filters)
 
 
 # grouping(brand, category_id): 1 when only category_id is rolled up, 2 for brand, 3 for both.
@@ -234,8 +236,7 @@ def discount_percent(price: Decimal, discount_price: Decimal | None) -> int:
     return int((price - discount_price) * 100 / price)
 
 
-def summary(row: Row[tuple[object]], currency: str) -> ProductSummary:
-    values = row._mapping
+def summary(values: Mapping[str, Any], currency: str) -> ProductSummary:
     rating_avg = values["rating_avg"]
     return ProductSummary(
         product_id=values["product_id"],
@@ -253,19 +254,23 @@ def summary(row: Row[tuple[object]], currency: str) -> ProductSummary:
     )
 
 
-def _facets(rows: list[Row[tuple[object]]]) -> tuple[Facets, int]:
-    by_count = sorted(rows, key=lambda row: (-row.hits, str(row.brand or row.category_id)))
-    total = next(row for row in rows if row.level == _TOTAL)
+def _facets(rows: Sequence[Mapping[str, Any]]) -> tuple[Facets, int]:
+    by_count = sorted(rows, key=lambda row: (-row["hits"], str(row["brand"] or row["category_id"])))
+    total = next(row for row in rows if row["level"] == _TOTAL)
     facets = Facets(
-        brands=[BrandFacet(brand=r.brand, count=r.hits) for r in by_count if r.level == _BY_BRAND],
-        categories=[
-            CategoryFacet(category_id=r.category_id, count=r.hits)
-            for r in by_count
-            if r.level == _BY_CATEGORY
+        brands=[
+            BrandFacet(brand=row["brand"], count=row["hits"])
+            for row in by_count
+            if row["level"] == _BY_BRAND
         ],
-        price=PriceFacet(min=total.min_price, max=total.max_price),
+        categories=[
+            CategoryFacet(category_id=row["category_id"], count=row["hits"])
+            for row in by_count
+            if row["level"] == _BY_CATEGORY
+        ],
+        price=PriceFacet(min=total["min_price"], max=total["max_price"]),
     )
-    return facets, int(total.hits)
+    return facets, int(total["hits"])
 
 
 class FacetStore(Protocol):
@@ -283,22 +288,21 @@ def facets_key(filters: ProductFilters) -> str:
 
 
 async def _facet_block(
-    session: AsyncSession, filters: ProductFilters, store: FacetStore | None
+    reader: Reader, filters: ProductFilters, store: FacetStore | None
 ) -> tuple[Facets, int]:
     key = facets_key(filters)
     cached = None if store is None else await store.get(key)
     if cached is not None:
         block = FacetBlock.model_validate_json(cached)
         return block.facets, block.total
-    statement = _facets_template(_shape(filters))
-    facets, total = _facets(list((await session.execute(statement, _values(filters))).all()))
+    facets, total = _facets(await reader.all(*facets_statement(filters)))
     if store is not None:
         await store.put(key, FacetBlock(facets=facets, total=total).model_dump_json().encode())
     return facets, total
 
 
 async def list_products(
-    session: AsyncSession,
+    reader: Reader,
     filters: ProductFilters,
     sort: ProductSort,
     page: PageParams,
@@ -306,9 +310,8 @@ async def list_products(
     *,
     facet_store: FacetStore | None = None,
 ) -> ProductList:
-    statement = _page_template(_shape(filters, sort, page.offset))
-    rows = (await session.execute(statement, _page_values(filters, page))).all()
-    facets, total = await _facet_block(session, filters, facet_store)
+    rows = await reader.all(*page_statement(filters, sort, page))
+    facets, total = await _facet_block(reader, filters, facet_store)
     return ProductList(
         products=[summary(row, currency) for row in rows],
         pagination=Pagination.of(page, total),

@@ -1,62 +1,93 @@
-"""Query parameters of the product listing, checked together (400 with one entry per field)."""
+"""Query parameters of the public catalog reads, one model per read. The routes declare them (so
+they are documented and their errors are 400s with one entry per field) and the catalog front
+validates requests with the very same models before the framework runs (front.py)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from storefront.catalog.listing import ProductFilters, ProductSort
 from storefront.catalog.schemas import CATEGORY_ID_PATTERN
 from storefront.core.errors import InvalidInput
+from storefront.core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    PageParams,
+)
 from storefront.core.schemas import FieldError
 
 MAX_QUERY_LENGTH = 200
 MAX_BRANDS = 20
 
-PriceParam = Annotated[
-    Decimal | None, Query(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)
-]
+Price = Annotated[Decimal | None, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
+SearchText = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_LENGTH)]
+
+
+class QueryParams(BaseModel):
+    """Unknown query parameters are ignored, as they always were (caches and trackers add
+    their own)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class CategoryListParams(QueryParams):
+    parent_id: Annotated[str | None, Field(pattern=CATEGORY_ID_PATTERN)] = None
+
+
+class SuggestParams(QueryParams):
+    q: SearchText
+
+
+class ProductListParams(QueryParams):
+    category_id: Annotated[str | None, Field(pattern=CATEGORY_ID_PATTERN)] = None
+    brand: Annotated[list[str], Field(max_length=MAX_BRANDS)] = []
+    min_price: Price = None
+    max_price: Price = None
+    in_stock: bool | None = None
+    min_rating: Annotated[Decimal | None, Field(ge=0, le=5, allow_inf_nan=False)] = None
+    q: SearchText | None = None
+    sort: ProductSort | None = None
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
+    page_size: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE
 
 
 @dataclass(frozen=True)
 class ProductQuery:
     filters: ProductFilters
     sort: ProductSort
+    page: PageParams
 
 
-async def _product_query(
-    *,
-    category_id: Annotated[str | None, Query(pattern=CATEGORY_ID_PATTERN)] = None,
-    brand: Annotated[list[str] | None, Query(max_length=MAX_BRANDS)] = None,
-    min_price: PriceParam = None,
-    max_price: PriceParam = None,
-    in_stock: bool | None = None,
-    min_rating: Annotated[Decimal | None, Query(ge=0, le=5, allow_inf_nan=False)] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=MAX_QUERY_LENGTH)] = None,
-    sort: ProductSort | None = None,
-) -> ProductQuery:
+def product_query(params: ProductListParams) -> ProductQuery:
+    """The listing the parameters ask for, once the rules between them hold (400 otherwise)."""
     errors = []
-    if min_price is not None and max_price is not None and min_price > max_price:
+    if (
+        params.min_price is not None
+        and params.max_price is not None
+        and params.min_price > params.max_price
+    ):
         errors.append(FieldError(field="min_price", message="Must not exceed max_price."))
-    if sort is ProductSort.RELEVANCE and q is None:
+    if params.sort is ProductSort.RELEVANCE and params.q is None:
         errors.append(FieldError(field="sort", message="Sorting by relevance needs q."))
     if errors:
         raise InvalidInput(errors=errors)
     filters = ProductFilters(
-        category_id=category_id,
-        brands=tuple(brand or ()),
-        min_price=min_price,
-        max_price=max_price,
-        in_stock=in_stock,
-        min_rating=min_rating,
-        q=q,
+        category_id=params.category_id,
+        brands=tuple(params.brand),
+        min_price=params.min_price,
+        max_price=params.max_price,
+        in_stock=params.in_stock,
+        min_rating=params.min_rating,
+        q=params.q,
     )
-    default_sort = ProductSort.RELEVANCE if q is not None else ProductSort.NEWEST
-    return ProductQuery(filters, sort or default_sort)
-
-
-ProductQueryDep = Annotated[ProductQuery, Depends(_product_query)]
+    default_sort = ProductSort.RELEVANCE if params.q is not None else ProductSort.NEWEST
+    return ProductQuery(
+        filters, params.sort or default_sort, PageParams(params.page, params.page_size)
+    )
 
 
 async def _currency(request: Request) -> str:

@@ -3,10 +3,11 @@
 import re
 import unicodedata
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,13 +17,14 @@ from storefront.catalog.listing import discount_percent
 from storefront.catalog.models import products_table as products
 from storefront.catalog.schemas import Product as ProductOut
 from storefront.core.errors import InvalidInput, NotFound
+from storefront.core.reads import Reader
 from storefront.core.schemas import FieldError
 
 PRODUCT_NOT_FOUND = "Product not found."
 _DETAIL_COLUMNS = [column for column in products.c if column.key != "search_vector"]
 
 
-def _detail(values: RowMapping, currency: str) -> ProductOut:
+def _detail(values: Mapping[Any, Any], currency: str) -> ProductOut:
     fields = {key: values[key] for key in ProductOut.model_fields if key in values}
     rating_avg = values["rating_avg"]
     fields |= {
@@ -38,13 +40,19 @@ def _detail_query(product_id: uuid.UUID) -> Select[tuple[object]]:
     return select(*_DETAIL_COLUMNS).where(products.c.product_id == product_id)
 
 
-async def get_product(session: AsyncSession, product_id: uuid.UUID, currency: str) -> ProductOut:
+# The public detail, as one template run with each product id (core/reads.py).
+ACTIVE_PRODUCT = select(*_DETAIL_COLUMNS).where(
+    products.c.product_id == bindparam("product_id", type_=products.c.product_id.type),
+    products.c.is_active,
+)
+
+
+async def get_product(reader: Reader, product_id: uuid.UUID, currency: str) -> ProductOut:
     """An active product; an inactive one is as unknown to the public as a missing one."""
-    query = _detail_query(product_id).where(products.c.is_active)
-    row = (await session.execute(query)).first()
+    row = await reader.first(ACTIVE_PRODUCT, {"product_id": product_id})
     if row is None:
         raise NotFound(PRODUCT_NOT_FOUND)
-    return _detail(row._mapping, currency)
+    return _detail(row, currency)
 
 
 def slugify(name: str, product_id: uuid.UUID) -> str:

@@ -1,77 +1,92 @@
-"""Public catalog reads. Their JSON is cached (see cache.py): a hit never reaches these."""
+"""Public catalog reads. The catalog front (front.py) answers their GETs before routing; these
+routes declare them for the OpenAPI document, render the 400s of parameters the front refused,
+and answer HEAD, running the same reads (public.py)."""
 
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from storefront.catalog import categories, listing, products, search
+from storefront.catalog import public
 from storefront.catalog.admin_router import router as admin_router
-from storefront.catalog.cache import cacheable_json, request_parts
-from storefront.catalog.params import MAX_QUERY_LENGTH, Currency, ProductQueryDep
+from storefront.catalog.cache import cacheable_json
+from storefront.catalog.params import (
+    CategoryListParams,
+    Currency,
+    ProductListParams,
+    SuggestParams,
+)
 from storefront.catalog.review_router import router as review_router
 from storefront.catalog.schemas import (
-    CATEGORY_ID_PATTERN,
     CategoryList,
     CategoryResponse,
     ProductList,
     ProductResponse,
     SuggestionList,
 )
-from storefront.core.database import SessionDep
 from storefront.core.http import API_PREFIX
-from storefront.core.pagination import PageDep
+from storefront.core.reads import ReaderDep
 
 router = APIRouter(prefix=API_PREFIX, tags=["catalog"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Not found."}}
 
 
+def _context(reader: ReaderDep, currency: Currency) -> public.ReadContext:
+    return public.ReadContext(reader, currency, parts=None)
+
+
+@router.head("/categories", include_in_schema=False)
 @router.get("/categories", response_model=CategoryList, responses=_NOT_FOUND)
 async def list_categories(
     request: Request,
-    session: SessionDep,
-    parent_id: Annotated[str | None, Query(pattern=CATEGORY_ID_PATTERN)] = None,
+    reader: ReaderDep,
+    currency: Currency,
+    params: Annotated[CategoryListParams, Query()],
 ) -> Response:
-    found = await categories.list_categories(session, parent_id)
-    return await cacheable_json(request, CategoryList(categories=found))
+    payload = await public.category_list(_context(reader, currency), params)
+    return cacheable_json(request, payload)
 
 
+@router.head("/categories/{category_id}", include_in_schema=False)
 @router.get("/categories/{category_id}", response_model=CategoryResponse, responses=_NOT_FOUND)
-async def get_category(request: Request, session: SessionDep, category_id: str) -> Response:
-    category = await categories.get_category(session, category_id)
-    return await cacheable_json(request, CategoryResponse(category=category))
+async def get_category(
+    request: Request, reader: ReaderDep, currency: Currency, category_id: str
+) -> Response:
+    payload = await public.category_detail(_context(reader, currency), category_id)
+    return cacheable_json(request, payload)
 
 
+@router.head("/products", include_in_schema=False)
 @router.get("/products", response_model=ProductList)
 async def list_products(
     request: Request,
-    session: SessionDep,
-    query: ProductQueryDep,
-    page: PageDep,
+    reader: ReaderDep,
     currency: Currency,
+    params: Annotated[ProductListParams, Query()],
 ) -> Response:
-    found = await listing.list_products(
-        session, query.filters, query.sort, page, currency, facet_store=request_parts(request)
-    )
-    return await cacheable_json(request, found)
+    payload = await public.product_list(_context(reader, currency), params)
+    return cacheable_json(request, payload)
 
 
+@router.head("/products/suggest", include_in_schema=False)
 @router.get("/products/suggest", response_model=SuggestionList)
 async def suggest_products(
     request: Request,
-    session: SessionDep,
-    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH)],
+    reader: ReaderDep,
+    currency: Currency,
+    params: Annotated[SuggestParams, Query()],
 ) -> Response:
-    suggestions = await search.suggest(session, q)
-    return await cacheable_json(request, SuggestionList(suggestions=suggestions))
+    payload = await public.product_suggestions(_context(reader, currency), params)
+    return cacheable_json(request, payload)
 
 
+@router.head("/products/{product_id}", include_in_schema=False)
 @router.get("/products/{product_id}", response_model=ProductResponse, responses=_NOT_FOUND)
 async def get_product(
-    request: Request, session: SessionDep, product_id: uuid.UUID, currency: Currency
+    request: Request, reader: ReaderDep, currency: Currency, product_id: uuid.UUID
 ) -> Response:
-    product = await products.get_product(session, product_id, currency)
-    return await cacheable_json(request, ProductResponse(product=product))
+    payload = await public.product_detail(_context(reader, currency), product_id)
+    return cacheable_json(request, payload)
 
 
 router.include_router(review_router)

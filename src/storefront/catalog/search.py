@@ -2,12 +2,12 @@
 
 import re
 
-from sqlalchemy import func, literal_column, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import String, bindparam, func, literal_column, select
 
 from storefront.catalog.models import SEARCH_CONFIG
 from storefront.catalog.models import products_table as products
 from storefront.catalog.schemas import Suggestion
+from storefront.core.reads import Reader
 
 MAX_SUGGESTIONS = 10
 _MAX_WORDS = 8
@@ -24,17 +24,24 @@ def prefix_tsquery(text: str) -> str | None:
     return " & ".join(terms)
 
 
-async def suggest(session: AsyncSession, text: str) -> list[Suggestion]:
+_TSQUERY = func.to_tsquery(
+    literal_column(f"'{SEARCH_CONFIG}'"), bindparam("tsquery", type_=String())
+)
+_SUGGESTIONS = (
+    select(products.c.product_id, products.c.name)
+    .where(products.c.is_active, products.c.search_vector.op("@@")(_TSQUERY))
+    .order_by(
+        func.ts_rank_cd(products.c.search_vector, _TSQUERY).desc(),
+        products.c.rating_count.desc(),
+        products.c.name,
+    )
+    .limit(MAX_SUGGESTIONS)
+)
+
+
+async def suggest(reader: Reader, text: str) -> list[Suggestion]:
     tsquery_text = prefix_tsquery(text)
     if tsquery_text is None:
         return []
-    tsquery = func.to_tsquery(literal_column(f"'{SEARCH_CONFIG}'"), tsquery_text)
-    p = products.c
-    query = (
-        select(p.product_id, p.name)
-        .where(p.is_active, p.search_vector.op("@@")(tsquery))
-        .order_by(func.ts_rank_cd(p.search_vector, tsquery).desc(), p.rating_count.desc(), p.name)
-        .limit(MAX_SUGGESTIONS)
-    )
-    rows = (await session.execute(query)).all()
-    return [Suggestion(product_id=row.product_id, name=row.name) for row in rows]
+    rows = await reader.all(_SUGGESTIONS, {"tsquery": tsquery_text})
+    return [Suggestion(product_id=row["product_id"], name=row["name"]) for row in rows]

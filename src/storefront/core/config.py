@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     hsts_max_age: int = Field(default=31_536_000, ge=0)
     db_pool_size: int = Field(default=10, gt=0)
+    db_read_pool_size: int = Field(default=10, gt=0)
 
     access_token_ttl: int = Field(default=3600, gt=0)
     refresh_token_ttl: int = Field(default=30 * 24 * 3600, gt=0)
