@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 
 from storefront.auth.context import build_auth_context
 from storefront.auth.router import router as auth_router
+from storefront.catalog.cache import build_catalog_cache
 from storefront.catalog.front import CatalogFront
 from storefront.catalog.router import router as catalog_router
 from storefront.core import health
@@ -51,6 +52,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     read_pool = await open_pool(database_url, settings.db_read_pool_size)
     app.state.reader = PoolReader(read_pool)
     app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    app.state.catalog_cache = build_catalog_cache(app.state.redis)
     app.state.auth = build_auth_context(settings, app.state.sessions, app.state.redis)
     registry = build_registry(settings)
     events = EventContext(
@@ -62,6 +64,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await registry.aclose()
         await app.state.auth.limiter.aclose()
+        await app.state.catalog_cache.aclose()
         if app.state.redis is not None:
             await app.state.redis.aclose()
         await read_pool.close()

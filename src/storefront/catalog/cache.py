@@ -1,17 +1,25 @@
 """Cache-aside for the public catalog reads, in Redis or (without STOREFRONT_REDIS_URL) in this
-process. Every entry carries the catalog generation it was built under; a catalog write bumps
-the generation after its commit, so no entry built before the write is ever served again.
+process. Every entry carries the catalog generation it was built under; a catalog write moves
+the generation on after its commit, so no entry built before the write is ever served again.
 A reader takes the generation before it reads the database, so an entry built from data that
 a concurrent write changes is stored under the old generation and never served.
 
-With Redis, each process keeps a small copy of the entries it has seen in front of Redis, keyed
-by the same generation: a hit still reads the current generation from Redis (one GET, shared by
-every request that arrived before it was sent), so a write in any process is seen by the next
-read in every process, but the entry's bytes come from memory."""
+With Redis, the generation is a random token in one key, replaced by each write and published
+on a channel in the same MULTI. Each process follows the channel, so a hit reads its
+generation from memory, and keeps a small copy of the entries it has seen in front of Redis,
+so a hit's bytes come from memory too. A write is seen by the writing process before its
+response is sent (it waits for its own message) and by every other process when the message
+reaches it (sub-millisecond on a LAN). While a process is not subscribed (starting, or its
+subscription connection dropped) it reads the generation from Redis instead: one GET shared by
+every request that arrived before it was sent. A random token rather than a counter means a
+Redis restart (the key gone) can never bring back a generation whose copies a process still
+holds."""
 
 import asyncio
+import contextlib
 import hashlib
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -40,7 +48,11 @@ NEAR_MAX_BYTES = 8 * 1024 * 1024
 NEAR_TTL_SECONDS = 5.0
 _KEY_MEMO_ENTRIES = 4096
 GENERATION_KEY = "catalog:generation"
+GENERATION_CHANNEL = "catalog:generation"
 ENTRY_PREFIX = "catalog:entry:"
+# How long a write waits for its own generation message before falling back to reading.
+_OWN_MESSAGE_TIMEOUT_SECONDS = 1.0
+_RESUBSCRIBE_DELAYS_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
 _LOG_EVERY_SECONDS = 10.0
 
 
@@ -84,6 +96,8 @@ class CatalogCache(Protocol):
     async def store(self, ticket: Ticket, entry: CachedResponse) -> None: ...
 
     async def invalidate(self) -> None: ...
+
+    async def aclose(self) -> None: ...
 
 
 _key_memo: dict[tuple[str, bytes], str] = {}
@@ -173,6 +187,9 @@ class LocalCatalogCache:
         self.generation += 1
         self.entries.clear()
 
+    async def aclose(self) -> None:
+        self.entries.clear()
+
 
 class RedisCatalogCache:
     """Shared by every API process. When Redis fails, reads go to the database (logged)."""
@@ -183,17 +200,23 @@ class RedisCatalogCache:
         self.redis = redis
         # This process's copies of Redis entries, each valid under the generation it names.
         self.near = _Lru(near_entries, near_bytes)
-        self._waiting: asyncio.Future[bytes | None] | None = None
+        # The generation as last pushed on the channel; None while not subscribed.
+        self.generation: str | None = None
+        self._follower: asyncio.Task[None] | None = None
+        self._own_messages: dict[str, asyncio.Future[None]] = {}
+        self._waiting: asyncio.Future[str] | None = None
         self._reader: asyncio.Task[None] | None = None
         self._last_warning = 0.0
 
     async def lookup(self, key: str) -> tuple[str | None, CachedResponse | None]:
-        try:
-            generation = await self._current_generation()
-        except (RedisError, OSError):
-            self._warn("read")
-            return None, None
-        current = (generation or b"0").decode()
+        current = self.generation
+        if current is None:
+            self._follow()
+            try:
+                current = await self._read_generation()
+            except (RedisError, OSError):
+                self._warn("read")
+                return None, None
         near = self.near.get(key, current)
         if near is not None:
             return current, near
@@ -211,9 +234,76 @@ class RedisCatalogCache:
         self.near.put(key, current, NEAR_TTL_SECONDS, entry)
         return current, entry
 
-    async def _current_generation(self) -> bytes | None:
-        """The generation as Redis holds it now: from a GET sent after this call began, shared
-        by every caller waiting for the same GET (one round trip per batch, not per request)."""
+    async def store(self, ticket: Ticket, entry: CachedResponse) -> None:
+        value = b"\n".join((ticket.generation.encode(), entry.etag.encode(), entry.body))
+        try:
+            await self.redis.set(ENTRY_PREFIX + ticket.key, value, ex=TTL_SECONDS)
+        except (RedisError, OSError):
+            self._warn("write")
+            return
+        self.near.put(ticket.key, ticket.generation, NEAR_TTL_SECONDS, entry)
+
+    async def invalidate(self) -> None:
+        token = secrets.token_hex(8)
+        own_message = asyncio.get_running_loop().create_future()
+        self._own_messages[token] = own_message
+        try:
+            async with self.redis.pipeline(transaction=True) as pipeline:
+                pipeline.set(GENERATION_KEY, token)
+                pipeline.publish(GENERATION_CHANNEL, token)
+                await pipeline.execute()
+            if self.generation is not None:
+                # Messages arrive in order: once ours is in, the generation is ours or newer.
+                await asyncio.wait_for(own_message, _OWN_MESSAGE_TIMEOUT_SECONDS)
+        except (RedisError, OSError, TimeoutError):
+            # Entries already cached stay until their TTL: the staleness is bounded by it.
+            self._warn("invalidate")
+            self.generation = None
+        finally:
+            del self._own_messages[token]
+        self.near.clear()
+
+    async def aclose(self) -> None:
+        for task in (self._follower, self._reader):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def _follow(self) -> None:
+        if self._follower is None:
+            self._follower = asyncio.create_task(self._follow_generations())
+
+    async def _follow_generations(self) -> None:
+        """Keep `generation` as the channel pushes it, resubscribing after a failure."""
+        failures = 0
+        while True:
+            try:
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(GENERATION_CHANNEL)
+                    # Subscribed: every later change is pushed, so the value read now holds
+                    # until the next message.
+                    self.generation = await self._read_generation()
+                    failures = 0
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            self._pushed(cast(bytes, message["data"]).decode())
+            except (RedisError, OSError):
+                self.generation = None
+                self._warn("subscribe")
+                delays = _RESUBSCRIBE_DELAYS_SECONDS
+                await asyncio.sleep(delays[min(failures, len(delays) - 1)])
+                failures += 1
+
+    def _pushed(self, generation: str) -> None:
+        self.generation = generation
+        own_message = self._own_messages.get(generation)
+        if own_message is not None and not own_message.done():
+            own_message.set_result(None)
+
+    async def _read_generation(self) -> str:
+        """The generation as Redis holds it now: from a command sent after this call began,
+        shared by every caller waiting for the same one (one round trip per batch)."""
         waiting = self._waiting
         if waiting is None:
             waiting = self._waiting = asyncio.get_running_loop().create_future()
@@ -226,7 +316,10 @@ class RedisCatalogCache:
             while self._waiting is not None:
                 waiting, self._waiting = self._waiting, None
                 try:
-                    value = await self.redis.get(GENERATION_KEY)
+                    # A missing key (a new or restarted Redis) gets a fresh token, never a value
+                    # that entries from before could still carry.
+                    token = secrets.token_hex(8)
+                    held = await self.redis.set(GENERATION_KEY, token, nx=True, get=True)
                 except asyncio.CancelledError:
                     waiting.cancel()
                     raise
@@ -234,29 +327,12 @@ class RedisCatalogCache:
                     waiting.set_exception(error)
                     waiting.exception()  # retrieved: no "never retrieved" warning without waiters
                 else:
-                    waiting.set_result(cast(bytes | None, value))
+                    waiting.set_result(token if held is None else cast(bytes, held).decode())
         finally:
             self._reader = None
             if self._waiting is not None:  # only when cancelled: no reader is left for them
                 self._waiting.cancel()
                 self._waiting = None
-
-    async def store(self, ticket: Ticket, entry: CachedResponse) -> None:
-        value = b"\n".join((ticket.generation.encode(), entry.etag.encode(), entry.body))
-        try:
-            await self.redis.set(ENTRY_PREFIX + ticket.key, value, ex=TTL_SECONDS)
-        except (RedisError, OSError):
-            self._warn("write")
-            return
-        self.near.put(ticket.key, ticket.generation, NEAR_TTL_SECONDS, entry)
-
-    async def invalidate(self) -> None:
-        try:
-            await self.redis.incr(GENERATION_KEY)
-        except (RedisError, OSError):
-            # Entries already cached stay until their TTL: the staleness is bounded by it.
-            self._warn("invalidate")
-        self.near.clear()
 
     def _warn(self, operation: str) -> None:
         now = time.monotonic()
@@ -269,13 +345,13 @@ class RedisCatalogCache:
             )
 
 
+def build_catalog_cache(redis: Redis | None) -> CatalogCache:
+    return LocalCatalogCache() if redis is None else RedisCatalogCache(redis)
+
+
 def catalog_cache(state: Any) -> CatalogCache:
-    """The app's cache, built on first use from the Redis client the lifespan opened."""
-    cache: CatalogCache | None = getattr(state, "catalog_cache", None)
-    if cache is None:
-        redis: Redis | None = getattr(state, "redis", None)
-        cache = LocalCatalogCache() if redis is None else RedisCatalogCache(redis)
-        state.catalog_cache = cache
+    """The app's cache, opened by the lifespan."""
+    cache: CatalogCache = state.catalog_cache
     return cache
 
 
