@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 import pytest
 
 from storefront.core.config import ConfigurationError, Environment, Settings, load_settings
@@ -40,3 +43,12 @@ def test_development_needs_no_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert settings.env is Environment.DEVELOPMENT
     assert settings.uses_embedded_database
+
+
+def test_the_readme_lists_every_setting() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    documented = set(re.findall(r"`(STOREFRONT_[A-Z0-9_]+)`", readme))
+
+    missing = {f"STOREFRONT_{name.upper()}" for name in Settings.model_fields} - documented
+
+    assert missing == set()

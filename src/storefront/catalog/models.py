@@ -78,7 +78,13 @@ class Product(Timestamped, Base):
             postgresql_where=text("is_active"),
         ),
         Index("ix_products_active_brand", "brand", postgresql_where=text("is_active")),
-        Index("ix_products_search_vector", "search_vector", postgresql_using="gin"),
+        # No fast update: searches never scan a pending list (catalog writes are rare).
+        Index(
+            "ix_products_search_vector",
+            "search_vector",
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+        ),
     )
 
     product_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
