@@ -178,3 +178,23 @@ async def test_an_emptied_redis_never_brings_back_an_old_generation(
                 return bool((await first.get(url)).json()["product"]["name"] == "Merino Socks")
 
             assert await eventually(renamed)
+
+
+async def test_concurrent_misses_share_redis_round_trips(
+    settings: Settings, redis: Redis, product_id: uuid.UUID
+) -> None:
+    app = create_app(settings)
+    url = f"/api/v1/products/{product_id}"
+    async with serving(app) as client:
+        await client.get(url)
+        assert await eventually(subscribed(app))
+        before = await _command_calls(redis)
+
+        responses = await asyncio.gather(*(client.get(f"{url}?n={n}") for n in range(40)))
+
+        after = await _command_calls(redis)
+    assert {r.status_code for r in responses} == {200}
+    mgets = after.get("cmdstat_mget", 0) - before.get("cmdstat_mget", 0)
+    sets = after["cmdstat_set"] - before.get("cmdstat_set", 0)
+    assert 1 <= mgets < 40
+    assert sets == 40

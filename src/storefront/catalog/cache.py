@@ -10,8 +10,9 @@ generation from memory, and keeps a small copy of the entries it has seen in fro
 so a hit's bytes come from memory too. A write is seen by the writing process before its
 response is sent (it waits for its own message) and by every other process when the message
 reaches it (sub-millisecond on a LAN). While a process is not subscribed (starting, or its
-subscription connection dropped) it reads the generation from Redis instead: one GET shared by
-every request that arrived before it was sent. A random token rather than a counter means a
+subscription connection dropped) it reads the generation from Redis instead. Concurrent
+requests share their Redis round trips: one command for the generation, one MGET for entries,
+one pipeline of SETs per batch. A random token rather than a counter means a
 Redis restart (the key gone) can never bring back a generation whose copies a process still
 holds."""
 
@@ -23,21 +24,22 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Protocol, cast
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from storefront.core.batching import Batcher
 from storefront.core.schemas import SuccessResponse
 
 logger = logging.getLogger("storefront.catalog.cache")
 
 TTL_SECONDS = 60
 PUBLIC_CACHE = f"public, max-age={TTL_SECONDS}"
+_PUBLIC_CACHE_BYTES = PUBLIC_CACHE.encode()
 LOCAL_MAX_ENTRIES = 4096
 # Bodies kept in one process at most (the API process's RSS budget is 200 MB).
 LOCAL_MAX_BYTES = 16 * 1024 * 1024
@@ -66,20 +68,15 @@ class CachedResponse:
         body = payload.model_dump_json().encode()
         return cls(etag_of(body), body)
 
-    @cached_property
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         """The ASGI headers of a 304 for this entry (a 200 adds `body_headers`)."""
-        return [
-            (name.lower().encode(), value.encode())
-            for name, value in cached_headers(self.etag).items()
-        ]
+        return [(b"etag", self.etag.encode()), (b"cache-control", _PUBLIC_CACHE_BYTES)]
 
-    @cached_property
     def body_headers(self) -> list[tuple[bytes, bytes]]:
         return [
-            *self.raw_headers,
+            *self.raw_headers(),
             (b"content-type", b"application/json; charset=utf-8"),
-            (b"content-length", str(len(self.body)).encode()),
+            (b"content-length", b"%d" % len(self.body)),
         ]
 
 
@@ -109,7 +106,7 @@ def cache_key(path: str, query_string: bytes) -> str:
     key = _key_memo.get(memo_key)
     if key is None:
         pairs = sorted(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
-        normalised = f"{path}?{urlencode(pairs)}"
+        normalised = f"{path}?{pairs!r}"
         key = hashlib.blake2b(normalised.encode(), digest_size=16).hexdigest()
         if len(_key_memo) >= _KEY_MEMO_ENTRIES:
             _key_memo.clear()
@@ -129,38 +126,40 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 class _Lru:
-    """Entries (generation, expires at, response) in least-recently-used order, bounded in
-    number and in body bytes."""
+    """Entries in least-recently-used order, bounded in number and in body bytes. Each is kept
+    as a plain tuple of str, float and bytes, which the garbage collector stops tracking, so a
+    full cache gives the collector's full passes nothing more to walk."""
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.size = 0
-        self.entries: OrderedDict[str, tuple[str, float, CachedResponse]] = OrderedDict()
+        # key -> (generation, expires at, etag, body)
+        self.entries: OrderedDict[str, tuple[str, float, str, bytes]] = OrderedDict()
 
     def get(self, key: str, generation: str) -> CachedResponse | None:
         found = self.entries.get(key)
         if found is None:
             return None
-        entry_generation, expires_at, entry = found
+        entry_generation, expires_at, etag, body = found
         if entry_generation != generation or expires_at < time.monotonic():
             self.discard(key)
             return None
         self.entries.move_to_end(key)
-        return entry
+        return CachedResponse(etag, body)
 
     def put(self, key: str, generation: str, ttl: float, entry: CachedResponse) -> None:
         self.discard(key)
-        self.entries[key] = (generation, time.monotonic() + ttl, entry)
+        self.entries[key] = (generation, time.monotonic() + ttl, entry.etag, entry.body)
         self.size += len(entry.body)
         while len(self.entries) > self.max_entries or self.size > self.max_bytes:
-            _, (_, _, evicted) = self.entries.popitem(last=False)
-            self.size -= len(evicted.body)
+            _, evicted = self.entries.popitem(last=False)
+            self.size -= len(evicted[3])
 
     def discard(self, key: str) -> None:
         found = self.entries.pop(key, None)
         if found is not None:
-            self.size -= len(found[2].body)
+            self.size -= len(found[3])
 
     def clear(self) -> None:
         self.entries.clear()
@@ -204,8 +203,10 @@ class RedisCatalogCache:
         self.generation: str | None = None
         self._follower: asyncio.Task[None] | None = None
         self._own_messages: dict[str, asyncio.Future[None]] = {}
-        self._waiting: asyncio.Future[str] | None = None
-        self._reader: asyncio.Task[None] | None = None
+        # Concurrent requests share round trips (see core/batching.py).
+        self._read_generation = Batcher[None, str](self._read_generations)
+        self._get = Batcher[str, bytes | None](self._get_entries)
+        self._set = Batcher[tuple[str, bytes], object](self._set_entries)
         self._last_warning = 0.0
 
     async def lookup(self, key: str) -> tuple[str | None, CachedResponse | None]:
@@ -213,7 +214,7 @@ class RedisCatalogCache:
         if current is None:
             self._follow()
             try:
-                current = await self._read_generation()
+                current = await self._read_generation(None)
             except (RedisError, OSError):
                 self._warn("read")
                 return None, None
@@ -221,13 +222,13 @@ class RedisCatalogCache:
         if near is not None:
             return current, near
         try:
-            raw = await self.redis.get(ENTRY_PREFIX + key)
+            raw = await self._get(ENTRY_PREFIX + key)
         except (RedisError, OSError):
             self._warn("read")
             return None, None
         if raw is None:
             return current, None
-        entry_generation, etag, body = cast(bytes, raw).split(b"\n", 2)
+        entry_generation, etag, body = raw.split(b"\n", 2)
         if entry_generation.decode() != current:
             return current, None
         entry = CachedResponse(etag.decode(), body)
@@ -237,7 +238,7 @@ class RedisCatalogCache:
     async def store(self, ticket: Ticket, entry: CachedResponse) -> None:
         value = b"\n".join((ticket.generation.encode(), entry.etag.encode(), entry.body))
         try:
-            await self.redis.set(ENTRY_PREFIX + ticket.key, value, ex=TTL_SECONDS)
+            await self._set((ENTRY_PREFIX + ticket.key, value))
         except (RedisError, OSError):
             self._warn("write")
             return
@@ -264,11 +265,12 @@ class RedisCatalogCache:
         self.near.clear()
 
     async def aclose(self) -> None:
-        for task in (self._follower, self._reader):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        if self._follower is not None:
+            self._follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._follower
+        for batcher in (self._read_generation, self._get, self._set):
+            await batcher.aclose()
 
     def _follow(self) -> None:
         if self._follower is None:
@@ -283,7 +285,7 @@ class RedisCatalogCache:
                     await pubsub.subscribe(GENERATION_CHANNEL)
                     # Subscribed: every later change is pushed, so the value read now holds
                     # until the next message.
-                    self.generation = await self._read_generation()
+                    self.generation = await self._read_generation(None)
                     failures = 0
                     async for message in pubsub.listen():
                         if message["type"] == "message":
@@ -301,38 +303,23 @@ class RedisCatalogCache:
         if own_message is not None and not own_message.done():
             own_message.set_result(None)
 
-    async def _read_generation(self) -> str:
-        """The generation as Redis holds it now: from a command sent after this call began,
-        shared by every caller waiting for the same one (one round trip per batch)."""
-        waiting = self._waiting
-        if waiting is None:
-            waiting = self._waiting = asyncio.get_running_loop().create_future()
-            if self._reader is None:
-                self._reader = asyncio.create_task(self._read_generations())
-        return await asyncio.shield(waiting)
+    async def _read_generations(self, callers: list[None]) -> list[str]:
+        """The generation as Redis holds it now, for every caller waiting (one command).
+        A missing key (a new or restarted Redis) gets a fresh token, never a value that
+        entries from before could still carry."""
+        token = secrets.token_hex(8)
+        held = await self.redis.set(GENERATION_KEY, token, nx=True, get=True)
+        generation = token if held is None else cast(bytes, held).decode()
+        return [generation] * len(callers)
 
-    async def _read_generations(self) -> None:
-        try:
-            while self._waiting is not None:
-                waiting, self._waiting = self._waiting, None
-                try:
-                    # A missing key (a new or restarted Redis) gets a fresh token, never a value
-                    # that entries from before could still carry.
-                    token = secrets.token_hex(8)
-                    held = await self.redis.set(GENERATION_KEY, token, nx=True, get=True)
-                except asyncio.CancelledError:
-                    waiting.cancel()
-                    raise
-                except Exception as error:  # handed to every waiter, which logs it
-                    waiting.set_exception(error)
-                    waiting.exception()  # retrieved: no "never retrieved" warning without waiters
-                else:
-                    waiting.set_result(token if held is None else cast(bytes, held).decode())
-        finally:
-            self._reader = None
-            if self._waiting is not None:  # only when cancelled: no reader is left for them
-                self._waiting.cancel()
-                self._waiting = None
+    async def _get_entries(self, keys: list[str]) -> list[bytes | None]:
+        return cast(list[bytes | None], await self.redis.mget(keys))
+
+    async def _set_entries(self, entries: list[tuple[str, bytes]]) -> list[object]:
+        async with self.redis.pipeline(transaction=False) as pipeline:
+            for key, value in entries:
+                pipeline.set(key, value, ex=TTL_SECONDS)
+            return cast(list[object], await pipeline.execute())
 
     def _warn(self, operation: str) -> None:
         now = time.monotonic()

@@ -170,10 +170,8 @@ def _if_none_match(scope: Scope) -> str | None:
 
 async def _send_entry(entry: CachedResponse, if_none_match: str | None, send: Send) -> None:
     if etag_matches(if_none_match, entry.etag):
-        await send(
-            {"type": "http.response.start", "status": 304, "headers": list(entry.raw_headers)}
-        )
+        await send({"type": "http.response.start", "status": 304, "headers": entry.raw_headers()})
         await send({"type": "http.response.body", "body": b""})
         return
-    await send({"type": "http.response.start", "status": 200, "headers": list(entry.body_headers)})
+    await send({"type": "http.response.start", "status": 200, "headers": entry.body_headers()})
     await send({"type": "http.response.body", "body": entry.body})
