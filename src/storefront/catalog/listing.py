@@ -34,7 +34,6 @@ from storefront.catalog.schemas import (
     Facets,
     PriceFacet,
     ProductList,
-    ProductSummary,
 )
 from storefront.core.pagination import PageParams, Pagination
 from storefront.core.reads import Reader, Values
@@ -236,22 +235,23 @@ def discount_percent(price: Decimal, discount_price: Decimal | None) -> int:
     return int((price - discount_price) * 100 / price)
 
 
-def summary(values: Mapping[str, Any], currency: str) -> ProductSummary:
+def _summary(values: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    """A product row as ProductSummary's fields (validated with the whole page at once)."""
     rating_avg = values["rating_avg"]
-    return ProductSummary(
-        product_id=values["product_id"],
-        name=values["name"],
-        brand=values["brand"],
-        category_id=values["category_id"],
-        price=values["price"],
-        discount_price=values["discount_price"],
-        currency=currency,
-        discount_percent=discount_percent(values["price"], values["discount_price"]),
-        image_url=values["image_url"],
-        rating_avg=None if rating_avg is None else float(rating_avg),
-        rating_count=values["rating_count"],
-        in_stock=values["in_stock"],
-    )
+    return {
+        "product_id": values["product_id"],
+        "name": values["name"],
+        "brand": values["brand"],
+        "category_id": values["category_id"],
+        "price": values["price"],
+        "discount_price": values["discount_price"],
+        "currency": currency,
+        "discount_percent": discount_percent(values["price"], values["discount_price"]),
+        "image_url": values["image_url"],
+        "rating_avg": None if rating_avg is None else float(rating_avg),
+        "rating_count": values["rating_count"],
+        "in_stock": values["in_stock"],
+    }
 
 
 def _facets(rows: Sequence[Mapping[str, Any]]) -> tuple[Facets, int]:
@@ -312,8 +312,11 @@ async def list_products(
 ) -> ProductList:
     rows = await reader.all(*page_statement(filters, sort, page))
     facets, total = await _facet_block(reader, filters, facet_store)
-    return ProductList(
-        products=[summary(row, currency) for row in rows],
-        pagination=Pagination.of(page, total),
-        facets=facets,
+    # One validation call for the page, not one model construction per row.
+    return ProductList.model_validate(
+        {
+            "products": [_summary(row, currency) for row in rows],
+            "pagination": Pagination.of(page, total),
+            "facets": facets,
+        }
     )

@@ -13,7 +13,8 @@ def quantize(value: Decimal) -> Decimal:
 
 
 def format_money(value: Decimal) -> str:
-    return f"{quantize(value):.2f}"
+    """Exact for a Money value: validation has already brought it to two places."""
+    return f"{value:.2f}"
 
 
 # max_digits/decimal_places match NUMERIC(12,2): "12.345" is refused, never silently rounded.
