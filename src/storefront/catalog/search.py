@@ -24,9 +24,10 @@ def prefix_tsquery(text: str) -> str | None:
     return " & ".join(terms)
 
 
+# A FROM item: parsed once per statement, not once per matching row by the ranking.
 _TSQUERY = func.to_tsquery(
     literal_column(f"'{SEARCH_CONFIG}'"), bindparam("tsquery", type_=String())
-)
+).column_valued("prefix_query")
 _SUGGESTIONS = (
     select(products.c.product_id, products.c.name)
     .where(products.c.is_active, products.c.search_vector.op("@@")(_TSQUERY))
