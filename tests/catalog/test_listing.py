@@ -1,3 +1,4 @@
+import asyncio
 import uuid
 from dataclasses import replace
 from typing import Any
@@ -95,6 +96,24 @@ async def test_first_page_shape_money_and_budget(app: FastAPI, client: httpx.Asy
     assert body["products"][3]["rating_avg"] is None
     assert body["pagination"] == {"page": 1, "page_size": 20, "total_items": 4, "total_pages": 1}
     assert log.count == 2
+
+
+@pytest.mark.usefixtures("catalog")
+async def test_concurrent_pages_of_a_new_filter_compute_its_facets_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """After a catalog write every filter's facets are rebuilt: the requests in flight share one
+    aggregate instead of each sending its own to the database."""
+    pages = [{"sort": "price_asc", "page_size": size} for size in range(1, 21)]
+    with counted_statements(app) as log:
+        responses = await asyncio.gather(
+            *(client.get("/api/v1/products", params=params) for params in pages)
+        )
+
+    assert {response.status_code for response in responses} == {200}
+    assert len({response.text.split('"facets"')[1] for response in responses}) == 1
+    assert sum("GROUPING SETS" in statement for statement in log.statements) == 1
+    assert log.count == 21
 
 
 @pytest.mark.usefixtures("catalog")

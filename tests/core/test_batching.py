@@ -1,10 +1,11 @@
-"""Batcher: calls made while a round trip is in flight share the next one."""
+"""Batcher: calls made while a round trip is in flight share the next one. SingleFlight: one
+build per key at a time."""
 
 import asyncio
 
 import pytest
 
-from storefront.core.batching import Batcher
+from storefront.core.batching import Batcher, SingleFlight
 
 
 class Remote:
@@ -70,3 +71,58 @@ async def test_closing_cancels_the_waiting_callers() -> None:
 
     with pytest.raises(asyncio.CancelledError):
         await waiting
+
+
+async def test_callers_of_a_key_being_built_share_one_build() -> None:
+    builds: list[str] = []
+    flights = SingleFlight[str]()
+
+    async def build(key: str) -> str:
+        builds.append(key)
+        await asyncio.sleep(0.01)
+        return key.upper()
+
+    results = await asyncio.gather(
+        *(flights.run("a", lambda: build("a")) for _ in range(10)),
+        flights.run("b", lambda: build("b")),
+    )
+    again = await flights.run("a", lambda: build("a"))
+
+    assert results == ["A"] * 10 + ["B"]
+    assert builds == ["a", "b", "a"]  # the last once the first build had landed
+    assert again == "A"
+
+
+async def test_a_failed_build_fails_its_callers_and_the_next_call_builds_again() -> None:
+    flights = SingleFlight[int]()
+    attempts = 0
+
+    async def build() -> int:
+        nonlocal attempts
+        attempts += 1
+        await asyncio.sleep(0.01)
+        if attempts == 1:
+            raise ConnectionError("down")
+        return attempts
+
+    failed = await asyncio.gather(
+        flights.run("k", build), flights.run("k", build), return_exceptions=True
+    )
+
+    assert [type(result) for result in failed] == [ConnectionError, ConnectionError]
+    assert await flights.run("k", build) == 2
+
+
+async def test_a_cancelled_caller_leaves_the_build_to_the_others() -> None:
+    flights = SingleFlight[str]()
+
+    async def build() -> str:
+        await asyncio.sleep(0.01)
+        return "done"
+
+    cancelled = asyncio.create_task(flights.run("k", build))
+    kept = asyncio.create_task(flights.run("k", build))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+
+    assert await kept == "done"

@@ -23,6 +23,7 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl
@@ -32,7 +33,7 @@ from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from storefront.core.batching import Batcher
+from storefront.core.batching import Batcher, SingleFlight
 from storefront.core.schemas import SuccessResponse
 
 logger = logging.getLogger("storefront.catalog.cache")
@@ -355,6 +356,10 @@ def cacheable_json(request: Request, payload: SuccessResponse) -> Response:
     return Response(entry.body, media_type="application/json", headers=headers)
 
 
+# Parts being built in this process, by (generation, key).
+_PART_BUILDS = SingleFlight[bytes]()
+
+
 @dataclass
 class GenerationParts:
     """Parts of responses (a listing's facets) cached under the generation of this request's
@@ -363,6 +368,19 @@ class GenerationParts:
     cache: CatalogCache
     generation: str
     prefix: str = field(default="part:")
+
+    async def get_or_build(self, key: str, build: Callable[[], Awaitable[bytes]]) -> bytes:
+        """The part, built by one request at a time: a new generation (every catalog write)
+        or an expired part does not send every request in flight to the database at once."""
+        cached = await self.get(key)
+        if cached is not None:
+            return cached
+        return await _PART_BUILDS.run((self.generation, key), lambda: self._built(key, build))
+
+    async def _built(self, key: str, build: Callable[[], Awaitable[bytes]]) -> bytes:
+        value = await build()
+        await self.put(key, value)
+        return value
 
     async def get(self, key: str) -> bytes | None:
         generation, entry = await self.cache.lookup(self.prefix + key)

@@ -3,7 +3,7 @@ once per shape of filter as Core selects and run with each request's values (cor
 
 import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -278,9 +278,7 @@ class FacetStore(Protocol):
     the facets do not depend on the sort or the page, so every page and sort of the same
     filters shares one aggregate over the matching rows."""
 
-    async def get(self, key: str) -> bytes | None: ...
-
-    async def put(self, key: str, value: bytes) -> None: ...
+    async def get_or_build(self, key: str, build: Callable[[], Awaitable[bytes]]) -> bytes: ...
 
 
 def facets_key(filters: ProductFilters) -> str:
@@ -290,15 +288,13 @@ def facets_key(filters: ProductFilters) -> str:
 async def _facet_block(
     reader: Reader, filters: ProductFilters, store: FacetStore | None
 ) -> tuple[Facets, int]:
-    key = facets_key(filters)
-    cached = None if store is None else await store.get(key)
-    if cached is not None:
-        block = FacetBlock.model_validate_json(cached)
-        return block.facets, block.total
-    facets, total = _facets(await reader.all(*facets_statement(filters)))
-    if store is not None:
-        await store.put(key, FacetBlock(facets=facets, total=total).model_dump_json().encode())
-    return facets, total
+    async def build() -> bytes:
+        facets, total = _facets(await reader.all(*facets_statement(filters)))
+        return FacetBlock(facets=facets, total=total).model_dump_json().encode()
+
+    built = await (build() if store is None else store.get_or_build(facets_key(filters), build))
+    block = FacetBlock.model_validate_json(built)
+    return block.facets, block.total
 
 
 async def list_products(

@@ -1,10 +1,11 @@
-"""Coalesces concurrent calls to a remote service into one round trip per batch: the calls made
-while a round trip is in flight are sent together in the next. Idle, a call goes out at once;
-under load, one round trip (one MGET, one pipeline) serves every request waiting for it, so the
-per-request cost of the client library stays flat."""
+"""Sharing work between concurrent requests. `Batcher` coalesces calls to a remote service into
+one round trip per batch: the calls made while a round trip is in flight are sent together in
+the next (idle, a call goes out at once; under load one MGET or pipeline serves every request
+waiting for it). `SingleFlight` lets one request build a costly value while the others asking
+for it wait for that build."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
@@ -63,3 +64,26 @@ class Batcher(Generic[Item, Result]):
 def _cancel(waiters: list[asyncio.Future[Result]]) -> None:
     for waiter in waiters:
         waiter.cancel()
+
+
+class SingleFlight(Generic[Result]):
+    """One build per key at a time: callers asking for a key while it is being built share
+    that build's result (or error) instead of starting their own. A caller that is cancelled
+    leaves the build running for the others."""
+
+    def __init__(self) -> None:
+        self._flights: dict[Hashable, asyncio.Future[Result]] = {}
+
+    async def run(self, key: Hashable, build: Callable[[], Awaitable[Result]]) -> Result:
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = asyncio.ensure_future(build())
+            self._flights[key] = flight
+            flight.add_done_callback(lambda done: self._landed(key, done))
+        return await asyncio.shield(flight)
+
+    def _landed(self, key: Hashable, flight: asyncio.Future[Result]) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+        if not flight.cancelled():
+            flight.exception()  # retrieved: no warning when every caller has gone
