@@ -104,7 +104,9 @@ async def test_concurrent_pages_of_a_new_filter_compute_its_facets_once(
 ) -> None:
     """After a catalog write every filter's facets are rebuilt: the requests in flight share one
     aggregate instead of each sending its own to the database."""
-    pages = [{"sort": "price_asc", "page_size": size} for size in range(1, 21)]
+    pages: list[dict[str, str | int]] = [
+        {"sort": "price_asc", "page_size": size} for size in range(1, 21)
+    ]
     with counted_statements(app) as log:
         responses = await asyncio.gather(
             *(client.get("/api/v1/products", params=params) for params in pages)
