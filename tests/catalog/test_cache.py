@@ -3,7 +3,6 @@ import uuid
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,6 +12,7 @@ from storefront.auth.models import Role
 from storefront.catalog.cache import RedisCatalogCache
 from storefront.core.config import Settings
 from tests.catalog.conftest import add_category, add_product, counted_statements, user_headers
+from tests.conftest import serving
 
 
 @pytest.fixture(params=["in-process", "redis"])
@@ -157,12 +157,7 @@ async def test_with_redis_down_reads_come_from_the_database(
     app = create_app(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}))
     caplog.set_level(logging.WARNING, "storefront.catalog.cache")
 
-    async with (
-        LifespanManager(app) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(manager.app), base_url="http://testserver"
-        ) as client,
-    ):
+    async with serving(app) as client:
         responses = [
             await client.get(url)
             for url in ["/api/v1/categories", "/api/v1/products", f"/api/v1/products/{product_id}"]

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +17,7 @@ from storefront.auth.models import Role
 from storefront.catalog.cache import RedisCatalogCache
 from storefront.core.config import Settings
 from tests.catalog.conftest import add_category, add_product, user_headers
+from tests.conftest import serving
 
 
 @pytest.fixture
@@ -31,17 +31,6 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 @pytest.fixture
 def settings(settings: Settings, redis_url: str, redis: Redis) -> Settings:
     return settings.model_copy(update={"redis_url": redis_url})
-
-
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        LifespanManager(app) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(manager.app), base_url="http://testserver"
-        ) as client,
-    ):
-        yield client
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 3.0) -> bool:
@@ -102,14 +91,21 @@ async def _command_calls(redis: Redis) -> dict[str, int]:
     return {name: stat["calls"] for name, stat in stats.items() if name != "cmdstat_info"}
 
 
-async def test_cache_hits_send_nothing_to_redis(
-    settings: Settings, redis: Redis, product_id: uuid.UUID
-) -> None:
+@asynccontextmanager
+async def following(settings: Settings, url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An app that has served `url` once and follows the generation channel."""
     app = create_app(settings)
-    url = f"/api/v1/products/{product_id}"
     async with serving(app) as client:
         await client.get(url)
         assert await eventually(subscribed(app))
+        yield client
+
+
+async def test_cache_hits_send_nothing_to_redis(
+    settings: Settings, redis: Redis, product_id: uuid.UUID
+) -> None:
+    url = f"/api/v1/products/{product_id}"
+    async with following(settings, url) as client:
         await client.get(url)
         before = await _command_calls(redis)
 
@@ -183,11 +179,8 @@ async def test_an_emptied_redis_never_brings_back_an_old_generation(
 async def test_concurrent_misses_share_redis_round_trips(
     settings: Settings, redis: Redis, product_id: uuid.UUID
 ) -> None:
-    app = create_app(settings)
     url = f"/api/v1/products/{product_id}"
-    async with serving(app) as client:
-        await client.get(url)
-        assert await eventually(subscribed(app))
+    async with following(settings, url) as client:
         before = await _command_calls(redis)
 
         responses = await asyncio.gather(*(client.get(f"{url}?n={n}") for n in range(40)))

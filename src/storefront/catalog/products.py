@@ -25,15 +25,17 @@ _DETAIL_COLUMNS = [column for column in products.c if column.key != "search_vect
 
 
 def _detail(values: Mapping[Any, Any], currency: str) -> ProductOut:
-    fields = {key: values[key] for key in ProductOut.model_fields if key in values}
+    """The row's columns (those the schema does not name are ignored) and the computed fields."""
     rating_avg = values["rating_avg"]
-    fields |= {
-        "currency": currency,
-        "discount_percent": discount_percent(values["price"], values["discount_price"]),
-        "in_stock": values["stock_quantity"] > 0,
-        "rating_avg": None if rating_avg is None else float(rating_avg),
-    }
-    return ProductOut(**fields)
+    return ProductOut.model_validate(
+        {
+            **values,
+            "currency": currency,
+            "discount_percent": discount_percent(values["price"], values["discount_price"]),
+            "in_stock": values["stock_quantity"] > 0,
+            "rating_avg": None if rating_avg is None else float(rating_avg),
+        }
+    )
 
 
 def _detail_query(product_id: uuid.UUID) -> Select[tuple[object]]:
