@@ -3,7 +3,8 @@
 from the cache (hit) and built from the database (miss: wrk adds a unique `_miss` parameter to
 every request, so each one misses and fills the cache), beside two ceilings measured in the
 same run: a bare ASGI app returning the same bytes, and a bare asyncpg endpoint running the
-same SQL (uncached first page and detail). Run from the repo root, Redis and wrk installed:
+same SQL (uncached first page and detail). Run from the repo root, Redis and wrk installed,
+on an existing migrated database (the run seeds the products itself):
 
     STOREFRONT_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/storefront_catalog_bench \
     BENCH_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python -m bench.catalog
