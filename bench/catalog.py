@@ -16,7 +16,6 @@ of them, e.g. BENCH_ROUTES="first page,q=" (the database ceilings always run).
 import asyncio
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,16 @@ from asgi_lifespan import LifespanManager
 from redis import Redis
 from sqlalchemy import text
 
-from bench.harness import CLOCK_TICKS, LOAD_CORE, cpu_seconds, granian_command, pinned_server
+from bench.harness import (
+    LOAD_CORE,
+    Result,
+    cpu_seconds,
+    granian_command,
+    parse_wrk,
+    pinned_server,
+    process_tree,
+    processes_cpu_seconds,
+)
 from storefront.app import create_app
 from storefront.core.config import Environment, Settings
 from storefront.core.statement_count import counted_statements
@@ -51,11 +59,7 @@ end
 
 @dataclass(frozen=True)
 class Figure:
-    label: str
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    cpu_us: float
+    result: Result
     db_cpu_us: float
 
 
@@ -73,69 +77,26 @@ def routes(product_id: str) -> dict[str, str]:
     }
 
 
-def postgres_cpu_seconds() -> float:
-    """utime + stime of every running PostgreSQL process (the server is not ours to start)."""
-    ticks = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/comm") as comm:
-                if comm.read().strip() != "postgres":
-                    continue
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
-        except OSError:
-            continue
-    return ticks / CLOCK_TICKS
-
-
-def _ms(value: str) -> float:
-    """wrk's latency: 812.00us, 1.20ms, 2.00s, 1.02m."""
-    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
-    if found is None:
-        raise RuntimeError(f"unexpected wrk latency {value!r}")
-    number, unit = found.groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
-
-
 def wrk(label: str, url: str, pid: int, script: str | None = None) -> Figure:
     command = ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{CONNECTIONS}", "--latency"]
     if script:
         command += ["-s", script]
     subprocess.run([*command, "-d3s", url], check=True, capture_output=True)
-    before, db_before = cpu_seconds(pid), postgres_cpu_seconds()
+    before, db_before = cpu_seconds(pid), processes_cpu_seconds("postgres")
     out = subprocess.run(
         [*command, f"-d{SECONDS}s", url], check=True, capture_output=True, text=True
     ).stdout
-    cpu, db_cpu = cpu_seconds(pid) - before, postgres_cpu_seconds() - db_before
-    if "Non-2xx" in out:
-        raise RuntimeError(f"{label}: error responses\n{out}")
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    return Figure(
-        label,
-        float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        # Anchored: "+/- Stdev" of the thread stats can also end in "99%" or "50%".
-        _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1)),  # type: ignore[union-attr]
-        _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1)),  # type: ignore[union-attr]
-        cpu / total * 1e6,
-        db_cpu / total * 1e6,
-    )
+    cpu, db_cpu = cpu_seconds(pid) - before, processes_cpu_seconds("postgres") - db_before
+    result = parse_wrk(label, out, cpu)
+    return Figure(result, db_cpu / result.requests * 1e6)
 
 
 def rss_mb(pid: int) -> float:
     """Resident memory of the server's process tree (the granian worker included)."""
     total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for member in process_tree(pid):
         try:
-            with open(f"/proc/{entry}/stat") as stat:
-                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
-            if int(entry) != pid and ppid != pid:
-                continue
-            with open(f"/proc/{entry}/status") as status:
+            with open(f"/proc/{member}/status") as status:
                 line = next(x for x in status if x.startswith("VmRSS:"))
             total += int(line.split()[1])
         except (OSError, StopIteration):
@@ -184,10 +145,13 @@ def print_table(rows: list[tuple[Figure, Figure | None, str]]) -> None:
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for figure, ceiling, statements in rows:
-        ratio = f"{figure.rps / ceiling.rps:.0%}" if ceiling else "-"
+        r = figure.result
+        ratio = (
+            f"{r.requests_per_second / ceiling.result.requests_per_second:.0%}" if ceiling else "-"
+        )
         print(
-            f"| {figure.label} | {figure.rps:.0f} | {ratio} | {figure.p50_ms:.2f} | "
-            f"{figure.p99_ms:.2f} | {figure.cpu_us:.0f} | {figure.db_cpu_us:.0f} | {statements} |"
+            f"| {r.label} | {r.requests_per_second:.0f} | {ratio} | {r.p50_ms:.2f} | "
+            f"{r.p99_ms:.2f} | {r.cpu_us_per_request:.0f} | {figure.db_cpu_us:.0f} | {statements} |"
         )
 
 

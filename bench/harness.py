@@ -25,6 +25,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     cpu_us_per_request: float
+    requests: int
 
 
 def _stat(pid: int) -> list[str]:
@@ -32,8 +33,8 @@ def _stat(pid: int) -> list[str]:
         return stat.read().rsplit(")", 1)[1].split()
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process and all its live descendants (a server's worker processes)."""
+def process_tree(pid: int) -> set[int]:
+    """A process and all its live descendants (a server and its worker processes)."""
     parents = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -47,8 +48,13 @@ def cpu_seconds(pid: int) -> float:
         children = [child for child, ppid in parents.items() if ppid == parent]
         tree.update(children)
         frontier.extend(children)
+    return tree
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and all its live descendants (a server's worker processes)."""
     ticks = 0
-    for member in tree:
+    for member in process_tree(pid):
         try:
             ticks += sum(int(field) for field in _stat(member)[11:13])
         except OSError:
@@ -80,9 +86,37 @@ def pinned_server(command: Sequence[str], url: str, env: dict[str, str]) -> Iter
         process.wait(timeout=30)
 
 
+def processes_cpu_seconds(name: str) -> float:
+    """utime + stime of every running process called `name` (a server we did not start)."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as comm:
+                if comm.read().strip() != name:
+                    continue
+            ticks += sum(int(field) for field in _stat(int(entry))[11:13])
+        except OSError:
+            continue
+    return ticks / CLOCK_TICKS
+
+
 def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    """wrk's latency: 812.00us, 1.20ms, 2.00s, 1.02m."""
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if found is None:
+        raise RuntimeError(f"unexpected wrk latency {value!r}")
+    number, unit = found.groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def _latency(out: str, percentile: int) -> float:
+    # Anchored: the "+/- Stdev" column of the thread stats can also end in "50%" or "99%".
+    found = re.search(rf"^\s+{percentile}%\s+(\S+)", out, re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"no {percentile}% latency in wrk's output (was --latency given?)")
+    return _ms(found.group(1))
 
 
 def run_wrk(label: str, url: str, pid: int, *, seconds: int = 10, connections: int = 50) -> Result:
@@ -104,9 +138,10 @@ def parse_wrk(label: str, out: str, server_cpu_seconds: float | None = None) -> 
     return Result(
         label=label,
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        p50_ms=_ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        p99_ms=_ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        p50_ms=_latency(out, 50),
+        p99_ms=_latency(out, 99),
         cpu_us_per_request=(server_cpu_seconds or 0.0) / total * 1e6,
+        requests=total,
     )
 
 
