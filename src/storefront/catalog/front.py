@@ -104,15 +104,14 @@ def public_read(path: str) -> tuple[PublicRead[Any], str] | None:
 def query_values(query_string: bytes, list_parameters: frozenset[str]) -> QueryValues:
     """As the framework reads a query: the last value of a repeated parameter, or every value
     of a list parameter."""
-    values: QueryValues = {}
+    values: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
         if name in list_parameters:
-            listed = values.setdefault(name, [])
-            assert isinstance(listed, list)  # noqa: S101 (only list parameters are lists)
-            listed.append(value)
+            lists.setdefault(name, []).append(value)
         else:
             values[name] = value
-    return values
+    return {**values, **lists}
 
 
 class CatalogFront:
