@@ -183,6 +183,22 @@ async def test_patching_checks_the_discount_against_the_stored_price(
     assert unknown.status_code == 404
 
 
+async def test_an_empty_patch_answers_the_product_unchanged(
+    client: httpx.AsyncClient, admin: dict[str, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    product_id = await add_product(sessions, "Cap", price="500.00")
+
+    response = await client.patch(f"/api/v1/admin/products/{product_id}", json={}, headers=admin)
+
+    assert response.status_code == 200
+    product = response.json()["product"]
+    assert (product["product_id"], product["name"], product["price"]) == (
+        str(product_id),
+        "Cap",
+        "500.00",
+    )
+
+
 async def test_deleting_a_product_deactivates_it(
     client: httpx.AsyncClient, admin: dict[str, str], sessions: async_sessionmaker[AsyncSession]
 ) -> None:

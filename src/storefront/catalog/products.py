@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from storefront.catalog.listing import discount_percent
 from storefront.catalog.models import products_table as products
 from storefront.catalog.schemas import Product as ProductOut
 from storefront.core.errors import InvalidInput, NotFound
-from storefront.core.reads import Reader
+from storefront.core.reads import Reader, SessionReader
 from storefront.core.schemas import FieldError
 
 PRODUCT_NOT_FOUND = "Product not found."
@@ -38,15 +38,11 @@ def _detail(values: Mapping[Any, Any], currency: str) -> ProductOut:
     )
 
 
-def _detail_query(product_id: uuid.UUID) -> Select[tuple[object]]:
-    return select(*_DETAIL_COLUMNS).where(products.c.product_id == product_id)
-
-
-# The public detail, as one template run with each product id (core/reads.py).
-ACTIVE_PRODUCT = select(*_DETAIL_COLUMNS).where(
-    products.c.product_id == bindparam("product_id", type_=products.c.product_id.type),
-    products.c.is_active,
+# Templates run with each product id (core/reads.py); the public sees active products only.
+_PRODUCT = select(*_DETAIL_COLUMNS).where(
+    products.c.product_id == bindparam("product_id", type_=products.c.product_id.type)
 )
+ACTIVE_PRODUCT = _PRODUCT.where(products.c.is_active)
 
 
 async def get_product(reader: Reader, product_id: uuid.UUID, currency: str) -> ProductOut:
@@ -116,16 +112,20 @@ async def _apply(
     session: AsyncSession, product_id: uuid.UUID, changes: dict[str, Any], currency: str
 ) -> ProductOut:
     if not changes:
-        row = (await session.execute(_detail_query(product_id))).first()
+        row = await SessionReader(session).first(_PRODUCT, {"product_id": product_id})
     else:
         row = (
-            await session.execute(
-                update(products)
-                .where(products.c.product_id == product_id)
-                .values(changes)
-                .returning(*_DETAIL_COLUMNS)
+            (
+                await session.execute(
+                    update(products)
+                    .where(products.c.product_id == product_id)
+                    .values(changes)
+                    .returning(*_DETAIL_COLUMNS)
+                )
             )
-        ).first()
+            .mappings()
+            .first()
+        )
     if row is None:
         raise NotFound(PRODUCT_NOT_FOUND)
-    return _detail(row._mapping, currency)
+    return _detail(row, currency)
