@@ -69,7 +69,7 @@ from storefront.core.database import (
     execute_outside_transaction,
     unit_of_work,
 )
-from storefront.core.events.broker import DEAD_QUEUE, WORK_QUEUE, declare_topology
+from storefront.core.events.broker import WORK_QUEUE, purge_worker_queues
 from storefront.core.migrations import migrate
 from storefront.core.security.sealing import Sealer
 from storefront.notifications.email import SmtpEmailSender
@@ -176,18 +176,11 @@ def broker_vhost(base_url: str, vhost: str) -> Iterator[str]:
 
 async def _purge_and_check(broker_url: str) -> None:
     """Empty the worker's queues; refuse to run if something already consumes them."""
-    connection = await aio_pika.connect(broker_url)
-    async with connection:
-        channel = await connection.channel()
-        await declare_topology(channel)
-        for name in (WORK_QUEUE, DEAD_QUEUE):
-            await (await channel.declare_queue(name, durable=True)).purge()
-        queue = await channel.declare_queue(WORK_QUEUE, durable=True, passive=True)
-        if consumers := queue.declaration_result.consumer_count:
-            raise SystemExit(
-                f"{WORK_QUEUE} already has {consumers} consumer(s) on this vhost; they would "
-                "take the benchmark's messages. Use a private --vhost."
-            )
+    if consumers := await purge_worker_queues(broker_url):
+        raise SystemExit(
+            f"{WORK_QUEUE} already has {consumers} consumer(s) on this vhost; they would "
+            "take the benchmark's messages. Use a private --vhost."
+        )
 
 
 class WorkerDied(RuntimeError):

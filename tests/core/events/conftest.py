@@ -2,14 +2,13 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import aio_pika
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storefront.core.config import Settings
 from storefront.core.database import create_sessionmaker
-from storefront.core.events.broker import DEAD_QUEUE, WORK_QUEUE, declare_topology
+from storefront.core.events.broker import purge_worker_queues
 from storefront.core.events.models import OutboxEvent
 from storefront.core.events.runtime import EventContext, run_worker
 from storefront.notifications.models import NotificationLog
@@ -52,12 +51,7 @@ async def notification_log(sessions: async_sessionmaker[AsyncSession]) -> list[N
 @pytest.fixture
 async def clean_broker(broker_url: str) -> str:
     """The worker's queues, emptied of whatever earlier runs left there."""
-    connection = await aio_pika.connect(broker_url)
-    async with connection:
-        channel = await connection.channel()
-        await declare_topology(channel)
-        for name in (WORK_QUEUE, DEAD_QUEUE):
-            await (await channel.declare_queue(name, durable=True)).purge()
+    await purge_worker_queues(broker_url)
     return broker_url
 
 

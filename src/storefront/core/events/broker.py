@@ -54,6 +54,19 @@ async def declare_topology(channel: AbstractChannel) -> Topology:
     return Topology(exchange, work_queue, channel)
 
 
+async def purge_worker_queues(broker_url: str) -> int:
+    """Empty the worker's queue and its dead letters (tests and benchmarks start from nothing);
+    the number of consumers the worker's queue has, so a caller can refuse to share it."""
+    connection = await aio_pika.connect(broker_url)
+    async with connection:
+        channel = await connection.channel()
+        topology = await declare_topology(channel)
+        await topology.work_queue.purge()
+        await (await channel.declare_queue(DEAD_QUEUE, durable=True)).purge()
+        queue = await channel.declare_queue(WORK_QUEUE, durable=True, passive=True)
+        return int(queue.declaration_result.consumer_count or 0)
+
+
 def event_message(event_id: uuid.UUID, event_type: str) -> aio_pika.Message:
     """Only the id travels: the worker reloads the event (and any sealed secret) from the outbox."""
     body = json.dumps({"event_id": str(event_id), "event_type": event_type}).encode()
