@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 
 from storefront.auth.context import build_auth_context
 from storefront.auth.router import router as auth_router
-from storefront.catalog.cache import build_catalog_cache
+from storefront.catalog.cache import CACHE_RESOURCE, build_catalog_cache
 from storefront.catalog.front import CatalogFront
 from storefront.catalog.router import router as catalog_router
 from storefront.core import health
@@ -49,12 +49,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     database_url = await anyio.to_thread.run_sync(resolve_database_url, settings)
     wake_outbox = asyncio.Event()
     app.state.engine = create_engine(database_url, pool_size=settings.db_pool_size)
-    app.state.sessions = create_sessionmaker(app.state.engine, on_outbox_commit=wake_outbox.set)
     read_pool = await open_pool(database_url, settings.db_read_pool_size)
     app.state.reader = PoolReader(read_pool)
     app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     app.state.catalog_cache = build_catalog_cache(app.state.redis)
-    app.state.auth = build_auth_context(settings, app.state.sessions, app.state.redis)
+    app.state.sessions = create_sessionmaker(
+        app.state.engine,
+        on_outbox_commit=wake_outbox.set,
+        resources={CACHE_RESOURCE: app.state.catalog_cache},
+    )
+    app.state.auth = build_auth_context(settings, app.state.redis)
     registry = build_registry(settings)
     events = EventContext(
         settings, app.state.sessions, wake_outbox, registry, periodic_jobs(settings)

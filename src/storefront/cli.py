@@ -11,9 +11,11 @@ import typer
 from granian import Granian
 from granian.constants import Interfaces, Loops
 from prometheus_client import start_http_server
+from redis.asyncio import Redis
 
 from storefront.auth.context import build_auth_context
 from storefront.auth.registration import create_admin
+from storefront.catalog.cache import CACHE_RESOURCE, build_catalog_cache
 from storefront.catalog.demo import DEFAULT_DEMO_PRODUCTS, seed_demo, seed_demo_if_empty
 from storefront.core.config import ConfigurationError, Environment, Settings, load_settings
 from storefront.core.database import (
@@ -137,13 +139,22 @@ async def _work(settings: Settings, broker_url: str, database_url: str) -> None:
         loop.add_signal_handler(sig, stop.set)
     engine = create_engine(database_url, pool_size=settings.worker_concurrency)
     wake = asyncio.Event()
-    sessions = create_sessionmaker(engine, on_outbox_commit=wake.set)
+    # Handlers that change the catalog (stock released by an expired order) invalidate the API
+    # processes' caches through Redis; without Redis those caches are the API's own.
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    catalog = build_catalog_cache(redis) if redis is not None else None
+    resources = {CACHE_RESOURCE: catalog} if catalog is not None else {}
+    sessions = create_sessionmaker(engine, on_outbox_commit=wake.set, resources=resources)
     registry = build_registry(settings)
     context = EventContext(settings, sessions, wake, registry, periodic_jobs(settings))
     try:
         await run_worker(context, broker_url, stop, grace_seconds=GRACEFUL_SHUTDOWN_SECONDS)
     finally:
         await registry.aclose()
+        if catalog is not None:
+            await catalog.aclose()
+        if redis is not None:
+            await redis.aclose()
         await engine.dispose()
 
 
@@ -164,8 +175,9 @@ def create_admin_command(
 async def _create_admin(settings: Settings, database_url: str, details: dict[str, str]) -> None:
     engine = create_engine(database_url, pool_size=1)
     try:
-        auth = build_auth_context(settings, create_sessionmaker(engine), None)
-        await create_admin(auth, **details)
+        auth = build_auth_context(settings, None)
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            await create_admin(session, auth, **details)
     except AppError as exc:
         problems = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
         raise ConfigurationError(f"{exc.message} {problems}".strip()) from None

@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storefront.auth.denylist import TokenDenylist
 from storefront.auth.passwords import Passwords
@@ -19,21 +18,17 @@ from storefront.notifications.service import Notifier
 class AuthContext:
     settings: Settings
     secret_key: str
-    sessions: async_sessionmaker[AsyncSession]
     passwords: Passwords
     limiter: RateLimiter
     denylist: TokenDenylist
     notifier: Notifier
 
 
-def build_auth_context(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], redis: Redis | None
-) -> AuthContext:
+def build_auth_context(settings: Settings, redis: Redis | None) -> AuthContext:
     secret_key = settings.resolved_secret_key()
     return AuthContext(
         settings=settings,
         secret_key=secret_key,
-        sessions=sessions,
         passwords=Passwords(),
         limiter=RateLimiter.from_url(settings.redis_url, enabled=settings.rate_limits),
         denylist=TokenDenylist(redis),

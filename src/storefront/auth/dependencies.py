@@ -10,6 +10,7 @@ from sqlalchemy import select
 from storefront.auth.context import AuthDep
 from storefront.auth.models import Role, User
 from storefront.auth.tokens import INVALID_TOKEN, AccessClaims, decode_access_token
+from storefront.core.database import SessionDep
 from storefront.core.errors import Forbidden, Unauthorized
 
 _bearer = HTTPBearer(auto_error=False, description="The `token` from /api/v1/auth/login.")
@@ -17,6 +18,7 @@ _bearer = HTTPBearer(auto_error=False, description="The `token` from /api/v1/aut
 
 async def _current_claims(
     auth: AuthDep,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims:
     """A valid, unrevoked access token of an active user whose sessions it still belongs to."""
@@ -25,14 +27,14 @@ async def _current_claims(
     claims = decode_access_token(auth.secret_key, credentials.credentials)
     if await auth.denylist.contains(claims.jti):
         raise Unauthorized(INVALID_TOKEN)
-    async with auth.sessions() as session:
-        current = (
-            await session.execute(
-                select(User.session_version, User.role).where(
-                    User.user_id == claims.user_id, User.is_active
-                )
+    # On the request's own connection: the token is checked in the transaction it authorises.
+    current = (
+        await session.execute(
+            select(User.session_version, User.role).where(
+                User.user_id == claims.user_id, User.is_active
             )
-        ).first()
+        )
+    ).first()
     if current is None or current.session_version != claims.session_version:
         raise Unauthorized(INVALID_TOKEN)
     # The role as it is now, not as it was when the token was issued.

@@ -1,6 +1,6 @@
 """Login with lockout. Failures are counted per account, and per normalised identifier when no
 account matches, with the same thresholds and answers, so 401 and 423 reveal nothing about which
-accounts exist. Counting happens in its own committed transaction before the error is raised."""
+accounts exist. The failure's errors are `committing()`: the count survives the error."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,7 +13,6 @@ from storefront.auth.contact import identifier_kind, normalize_identifier
 from storefront.auth.context import AuthContext
 from storefront.auth.models import LoginFailure, User
 from storefront.auth.sessions import IssuedTokens, start_session
-from storefront.core.database import unit_of_work
 from storefront.core.errors import Locked, Unauthorized
 
 INVALID_CREDENTIALS = "Invalid username/email or password."
@@ -44,28 +43,29 @@ async def find_user(
     return await session.scalar(query.with_for_update() if for_update else query)
 
 
-async def login(auth: AuthContext, identifier: str, password: str) -> IssuedTokens:
+async def login(
+    session: AsyncSession, auth: AuthContext, identifier: str, password: str
+) -> IssuedTokens:
     settings = auth.settings
     now = datetime.now(UTC)
-    async with unit_of_work(auth.sessions) as session:
-        # Locked so that concurrent failures are all counted.
-        user = await find_user(session, identifier, settings.default_region, for_update=True)
-        if user is None:
-            await auth.passwords.verify_dummy(password)
-            outcome = await _unknown_identifier_failed(session, auth, identifier, now)
-        elif user.account_locked_until is not None and user.account_locked_until > now:
-            outcome = _Lock(user.account_locked_until)
-        elif await auth.passwords.verify(user.password_hash, password):
-            user.failed_login_count = 0
-            user.account_locked_until = None
-            if auth.passwords.needs_rehash(user.password_hash):
-                user.password_hash = await auth.passwords.hash(password)
-            return await start_session(session, auth, user)
-        else:
-            outcome = _account_failed(auth, user, now)
+    # Locked so that concurrent failures are all counted.
+    user = await find_user(session, identifier, settings.default_region, for_update=True)
+    if user is None:
+        await auth.passwords.verify_dummy(password)
+        outcome = await _unknown_identifier_failed(session, auth, identifier, now)
+    elif user.account_locked_until is not None and user.account_locked_until > now:
+        outcome = _Lock(user.account_locked_until)
+    elif await auth.passwords.verify(user.password_hash, password):
+        user.failed_login_count = 0
+        user.account_locked_until = None
+        if auth.passwords.needs_rehash(user.password_hash):
+            user.password_hash = await auth.passwords.hash(password)
+        return await start_session(session, auth, user)
+    else:
+        outcome = _account_failed(auth, user, now)
     if isinstance(outcome, _Lock):
-        raise Locked(locked_message(outcome.until))
-    raise Unauthorized(INVALID_CREDENTIALS)
+        raise Locked(locked_message(outcome.until)).committing()
+    raise Unauthorized(INVALID_CREDENTIALS).committing()
 
 
 def _one_more_failure(auth: AuthContext, failures: int, now: datetime) -> tuple[int, _Lock | None]:

@@ -1,6 +1,8 @@
 """Forgotten passwords: a code to the account's email or mobile, then a new password. The
 request answers the same whether or not the account exists, and sends nothing when it does not."""
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from storefront.auth.contact import identifier_kind
 from storefront.auth.context import AuthContext
 from storefront.auth.login import find_user
@@ -9,47 +11,44 @@ from storefront.auth.registration import password_errors
 from storefront.auth.schemas import ResetPasswordRequest
 from storefront.auth.sessions import revoke_all_sessions
 from storefront.auth.verification import INVALID_CODE, consume_code, issue_code
-from storefront.core.database import unit_of_work
 from storefront.core.errors import InvalidInput
 
 FORGOT_MESSAGE = "If an account matches, a reset code has been sent to it."
 RESET_MESSAGE = "Your password has been reset. Log in with the new password."
 
 
-async def forgot_password(auth: AuthContext, identifier: str) -> None:
-    async with unit_of_work(auth.sessions) as session:
-        user = await find_user(session, identifier, auth.settings.default_region)
-        if user is not None:
-            by_sms = identifier_kind(identifier) == "mobile"
-            await issue_code(session, auth, user, CodePurpose.RESET_PASSWORD, by_sms=by_sms)
+async def forgot_password(session: AsyncSession, auth: AuthContext, identifier: str) -> None:
+    user = await find_user(session, identifier, auth.settings.default_region)
+    if user is not None:
+        by_sms = identifier_kind(identifier) == "mobile"
+        await issue_code(session, auth, user, CodePurpose.RESET_PASSWORD, by_sms=by_sms)
 
 
-async def reset_password(auth: AuthContext, request: ResetPasswordRequest) -> None:
+async def reset_password(
+    session: AsyncSession, auth: AuthContext, request: ResetPasswordRequest
+) -> None:
     """Check the code (a wrong one counts against it), then the password rules; success sets
     the password, lifts any lockout and ends every session."""
-    errors = []
-    async with unit_of_work(auth.sessions) as session:
-        user = await find_user(
-            session, request.identifier, auth.settings.default_region, for_update=True
-        )
-        if user is None:
-            errors = [INVALID_CODE]
-        else:
-            errors = password_errors(
-                request.new_password,
-                request.confirm_password,
-                username=user.username,
-                field="new_password",
-                confirm_field="confirm_password",
-            )
-            if not errors and not await consume_code(
-                session, auth, user.user_id, CodePurpose.RESET_PASSWORD, request.code
-            ):
-                errors = [INVALID_CODE]
-            if not errors:
-                user.password_hash = await auth.passwords.hash(request.new_password)
-                user.account_locked_until = None
-                user.failed_login_count = 0
-                await revoke_all_sessions(session, user)
+    user = await find_user(
+        session, request.identifier, auth.settings.default_region, for_update=True
+    )
+    if user is None:
+        raise InvalidInput(errors=[INVALID_CODE])
+    errors = password_errors(
+        request.new_password,
+        request.confirm_password,
+        username=user.username,
+        field="new_password",
+        confirm_field="confirm_password",
+    )
     if errors:
         raise InvalidInput(errors=errors)
+    if not await consume_code(
+        session, auth, user.user_id, CodePurpose.RESET_PASSWORD, request.code
+    ):
+        # Committing, so that the wrong guess counts against the code.
+        raise InvalidInput(errors=[INVALID_CODE]).committing()
+    user.password_hash = await auth.passwords.hash(request.new_password)
+    user.account_locked_until = None
+    user.failed_login_count = 0
+    await revoke_all_sessions(session, user)

@@ -14,7 +14,6 @@ from storefront.auth.models import CodePurpose, Role, User
 from storefront.auth.password_policy import password_problems
 from storefront.auth.schemas import RegisterRequest
 from storefront.auth.verification import issue_code
-from storefront.core.database import unit_of_work
 from storefront.core.errors import Conflict, InvalidInput
 from storefront.core.schemas import FieldError
 
@@ -45,7 +44,11 @@ def password_errors(
     return errors
 
 
-async def register(auth: AuthContext, request: RegisterRequest) -> uuid.UUID:
+async def register(
+    session: AsyncSession, auth: AuthContext, request: RegisterRequest, *, verified: bool = False
+) -> User:
+    """The new account; `verified` (create-admin) marks its contacts verified and sends no
+    verification codes."""
     errors: list[FieldError] = []
     username = _checked(errors, "username", normalize_username, request.username)
     email = _checked(errors, "email", normalize_email, request.email)
@@ -61,35 +64,45 @@ async def register(auth: AuthContext, request: RegisterRequest) -> uuid.UUID:
     if errors:
         raise InvalidInput(errors=errors)
     password_hash = await auth.passwords.hash(request.password)
+    await _ensure_available(session, username=username, email=email, mobile=mobile)
+    user = User(
+        username=username,
+        email=email,
+        mobile=mobile,
+        password_hash=password_hash,
+        is_email_verified=verified,
+        is_mobile_verified=verified,
+    )
     try:
-        async with unit_of_work(auth.sessions) as session:
-            await _ensure_available(session, username=username, email=email, mobile=mobile)
-            user = User(username=username, email=email, mobile=mobile, password_hash=password_hash)
+        async with session.begin_nested():
             session.add(user)
-            await session.flush()
-            await issue_code(session, auth, user, CodePurpose.VERIFY_EMAIL, by_sms=False)
-            await issue_code(session, auth, user, CodePurpose.VERIFY_MOBILE, by_sms=True)
     except IntegrityError:
         # Lost a race with a concurrent registration of the same details.
-        async with auth.sessions() as session:
-            await _ensure_available(session, username=username, email=email, mobile=mobile)
+        await _ensure_available(session, username=username, email=email, mobile=mobile)
         raise
-    return user.user_id
+    if not verified:
+        await issue_code(session, auth, user, CodePurpose.VERIFY_EMAIL, by_sms=False)
+        await issue_code(session, auth, user, CodePurpose.VERIFY_MOBILE, by_sms=True)
+    return user
 
 
 async def create_admin(
-    auth: AuthContext, *, username: str, email: str, mobile: str, password: str
+    session: AsyncSession,
+    auth: AuthContext,
+    *,
+    username: str,
+    email: str,
+    mobile: str,
+    password: str,
 ) -> uuid.UUID:
-    """For `storefront create-admin`: the same rules as registration, verified contacts."""
+    """For `storefront create-admin`: the same rules as registration, verified contacts (so
+    no verification code is sent to them)."""
     request = RegisterRequest(
         username=username, email=email, mobile=mobile, password=password, confirm_password=password
     )
-    user_id = await register(auth, request)
-    async with unit_of_work(auth.sessions) as session:
-        user = await session.get_one(User, user_id)
-        user.role = Role.ADMIN
-        user.is_email_verified = user.is_mobile_verified = True
-    return user_id
+    user = await register(session, auth, request, verified=True)
+    user.role = Role.ADMIN
+    return user.user_id
 
 
 async def _ensure_available(

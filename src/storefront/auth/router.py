@@ -20,6 +20,7 @@ from storefront.auth.schemas import (
     TokenResponse,
 )
 from storefront.auth.sessions import IssuedTokens
+from storefront.core.database import SessionDep
 from storefront.core.http import API_PREFIX
 from storefront.core.openapi import RATE_LIMITED, UNAUTHORIZED, documented
 from storefront.core.rate_limit import client_ip
@@ -45,10 +46,12 @@ def _tokens(issued: IssuedTokens) -> TokenResponse:
     response_model=RegisterResponse,
     responses=documented((409, "The username, email or mobile is taken."), RATE_LIMITED),
 )
-async def register(body: RegisterRequest, request: Request, auth: AuthDep) -> RegisterResponse:
+async def register(
+    body: RegisterRequest, request: Request, auth: AuthDep, session: SessionDep
+) -> RegisterResponse:
     await auth.limiter.hit("10/minute", "register", "ip", client_ip(request))
-    user_id = await registration.register(auth, body)
-    return RegisterResponse(user_id=user_id, message=REGISTERED)
+    user = await registration.register(session, auth, body)
+    return RegisterResponse(user_id=user.user_id, message=REGISTERED)
 
 
 @router.post(
@@ -58,11 +61,13 @@ async def register(body: RegisterRequest, request: Request, auth: AuthDep) -> Re
         (401, "Invalid username/email or password."), (423, "Account locked."), RATE_LIMITED
     ),
 )
-async def login(body: LoginRequest, request: Request, auth: AuthDep) -> TokenResponse:
+async def login(
+    body: LoginRequest, request: Request, auth: AuthDep, session: SessionDep
+) -> TokenResponse:
     account = normalize_identifier(body.username_or_email, auth.settings.default_region)
     await auth.limiter.hit("30/minute", "login", "ip", client_ip(request))
     await auth.limiter.hit("10/minute", "login", "account", account)
-    return _tokens(await login_service.login(auth, body.username_or_email, body.password))
+    return _tokens(await login_service.login(session, auth, body.username_or_email, body.password))
 
 
 @router.post(
@@ -70,34 +75,42 @@ async def login(body: LoginRequest, request: Request, auth: AuthDep) -> TokenRes
     response_model=TokenResponse,
     responses=documented((401, "Invalid, used or revoked refresh token."), RATE_LIMITED),
 )
-async def refresh(body: RefreshRequest, request: Request, auth: AuthDep) -> TokenResponse:
+async def refresh(
+    body: RefreshRequest, request: Request, auth: AuthDep, session: SessionDep
+) -> TokenResponse:
     await auth.limiter.hit("60/minute", "refresh", "ip", client_ip(request))
-    return _tokens(await sessions.refresh_session(auth, body.refresh_token))
+    return _tokens(await sessions.refresh_session(session, auth, body.refresh_token))
 
 
 @router.post("/logout", response_model=MessageResponse, responses=documented(UNAUTHORIZED))
 async def logout(
-    claims: CurrentUser, auth: AuthDep, body: LogoutRequest | None = None
+    claims: CurrentUser, auth: AuthDep, session: SessionDep, body: LogoutRequest | None = None
 ) -> MessageResponse:
-    await sessions.logout(auth, claims, body.refresh_token if body else None)
+    await sessions.logout(session, auth, claims, body.refresh_token if body else None)
     return MessageResponse(message="Logged out.")
 
 
 async def _request_code(
-    auth: AuthDep, request: Request, claims: CurrentUser, *, mobile: bool
+    auth: AuthDep, session: SessionDep, request: Request, claims: CurrentUser, *, mobile: bool
 ) -> MessageResponse:
     await auth.limiter.hit("20/minute", "otp-request", "ip", client_ip(request))
     await auth.limiter.hit("10/hour", "otp-request", "account", str(claims.user_id))
-    await verification.request_verification(auth, claims.user_id, mobile=mobile)
+    await verification.request_verification(session, auth, claims.user_id, mobile=mobile)
     return MessageResponse(message=CODE_SENT)
 
 
 async def _confirm_code(
-    auth: AuthDep, request: Request, claims: CurrentUser, code: str, *, mobile: bool
+    auth: AuthDep,
+    session: SessionDep,
+    request: Request,
+    claims: CurrentUser,
+    code: str,
+    *,
+    mobile: bool,
 ) -> MessageResponse:
     await auth.limiter.hit("30/minute", "otp-confirm", "ip", client_ip(request))
     await auth.limiter.hit("10/minute", "otp-confirm", "account", str(claims.user_id))
-    await verification.confirm_verification(auth, claims.user_id, code, mobile=mobile)
+    await verification.confirm_verification(session, auth, claims.user_id, code, mobile=mobile)
     what = "Mobile number" if mobile else "Email address"
     return MessageResponse(message=f"{what} verified.")
 
@@ -108,9 +121,9 @@ async def _confirm_code(
     responses=documented(UNAUTHORIZED, RATE_LIMITED),
 )
 async def request_email_code(
-    request: Request, auth: AuthDep, claims: CurrentUser
+    request: Request, auth: AuthDep, session: SessionDep, claims: CurrentUser
 ) -> MessageResponse:
-    return await _request_code(auth, request, claims, mobile=False)
+    return await _request_code(auth, session, request, claims, mobile=False)
 
 
 @router.post(
@@ -119,9 +132,13 @@ async def request_email_code(
     responses=documented(UNAUTHORIZED, RATE_LIMITED),
 )
 async def confirm_email(
-    body: CodeConfirmation, request: Request, auth: AuthDep, claims: CurrentUser
+    body: CodeConfirmation,
+    request: Request,
+    auth: AuthDep,
+    session: SessionDep,
+    claims: CurrentUser,
 ) -> MessageResponse:
-    return await _confirm_code(auth, request, claims, body.code, mobile=False)
+    return await _confirm_code(auth, session, request, claims, body.code, mobile=False)
 
 
 @router.post(
@@ -130,9 +147,9 @@ async def confirm_email(
     responses=documented(UNAUTHORIZED, RATE_LIMITED),
 )
 async def request_mobile_code(
-    request: Request, auth: AuthDep, claims: CurrentUser
+    request: Request, auth: AuthDep, session: SessionDep, claims: CurrentUser
 ) -> MessageResponse:
-    return await _request_code(auth, request, claims, mobile=True)
+    return await _request_code(auth, session, request, claims, mobile=True)
 
 
 @router.post(
@@ -141,28 +158,32 @@ async def request_mobile_code(
     responses=documented(UNAUTHORIZED, RATE_LIMITED),
 )
 async def confirm_mobile(
-    body: CodeConfirmation, request: Request, auth: AuthDep, claims: CurrentUser
+    body: CodeConfirmation,
+    request: Request,
+    auth: AuthDep,
+    session: SessionDep,
+    claims: CurrentUser,
 ) -> MessageResponse:
-    return await _confirm_code(auth, request, claims, body.code, mobile=True)
+    return await _confirm_code(auth, session, request, claims, body.code, mobile=True)
 
 
 @router.post("/password/forgot", response_model=MessageResponse, responses=documented(RATE_LIMITED))
 async def forgot_password(
-    body: ForgotPasswordRequest, request: Request, auth: AuthDep
+    body: ForgotPasswordRequest, request: Request, auth: AuthDep, session: SessionDep
 ) -> MessageResponse:
     account = normalize_identifier(body.identifier, auth.settings.default_region)
     await auth.limiter.hit("10/minute", "forgot", "ip", client_ip(request))
     await auth.limiter.hit("5/hour", "forgot", "account", account)
-    await recovery.forgot_password(auth, body.identifier)
+    await recovery.forgot_password(session, auth, body.identifier)
     return MessageResponse(message=recovery.FORGOT_MESSAGE)
 
 
 @router.post("/password/reset", response_model=MessageResponse, responses=documented(RATE_LIMITED))
 async def reset_password(
-    body: ResetPasswordRequest, request: Request, auth: AuthDep
+    body: ResetPasswordRequest, request: Request, auth: AuthDep, session: SessionDep
 ) -> MessageResponse:
     account = normalize_identifier(body.identifier, auth.settings.default_region)
     await auth.limiter.hit("20/minute", "reset", "ip", client_ip(request))
     await auth.limiter.hit("10/hour", "reset", "account", account)
-    await recovery.reset_password(auth, body)
+    await recovery.reset_password(session, auth, body)
     return MessageResponse(message=recovery.RESET_MESSAGE)

@@ -16,7 +16,6 @@ from storefront.auth.tokens import (
     new_refresh_token,
     token_hash,
 )
-from storefront.core.database import unit_of_work
 from storefront.core.errors import Unauthorized
 
 
@@ -45,37 +44,40 @@ async def start_session(
     return IssuedTokens(user.user_id, access, ttl, refresh)
 
 
-async def refresh_session(auth: AuthContext, refresh_token: str) -> IssuedTokens:
+async def refresh_session(
+    session: AsyncSession, auth: AuthContext, refresh_token: str
+) -> IssuedTokens:
     """Rotate: the presented token is used up and a new one of the same family returned. A
     token presented twice means it leaked: the whole family is revoked (RFC 9700 4.14.2)."""
     now = datetime.now(UTC)
-    async with unit_of_work(auth.sessions) as session:
-        row = await session.scalar(
-            select(RefreshToken)
-            .where(RefreshToken.token_hash == token_hash(refresh_token))
-            .with_for_update()
-        )
-        if row is not None and row.used_at is None and row.revoked_at is None:
-            user = await session.get(User, row.user_id)
-            if row.expires_at > now and user is not None and user.is_active:
-                row.used_at = now
-                return await start_session(session, auth, user, row.family_id)
-        elif row is not None:
-            await _revoke(session, RefreshToken.family_id == row.family_id)
-    raise Unauthorized(INVALID_TOKEN)
+    row = await session.scalar(
+        select(RefreshToken)
+        .where(RefreshToken.token_hash == token_hash(refresh_token))
+        .with_for_update()
+    )
+    if row is not None and row.used_at is None and row.revoked_at is None:
+        user = await session.get(User, row.user_id)
+        if row.expires_at > now and user is not None and user.is_active:
+            row.used_at = now
+            return await start_session(session, auth, user, row.family_id)
+    elif row is not None:
+        await _revoke(session, RefreshToken.family_id == row.family_id)
+    # Committing: a replayed token's family stays revoked.
+    raise Unauthorized(INVALID_TOKEN).committing()
 
 
-async def logout(auth: AuthContext, claims: AccessClaims, refresh_token: str | None) -> None:
+async def logout(
+    session: AsyncSession, auth: AuthContext, claims: AccessClaims, refresh_token: str | None
+) -> None:
     """The access token stops working at once; the refresh token's family is revoked."""
     await auth.denylist.add(claims.jti, claims.expires_at)
     if refresh_token is None:
         return
-    async with unit_of_work(auth.sessions) as session:
-        family = select(RefreshToken.family_id).where(
-            RefreshToken.token_hash == token_hash(refresh_token),
-            RefreshToken.user_id == claims.user_id,
-        )
-        await _revoke(session, RefreshToken.family_id.in_(family.scalar_subquery()))
+    family = select(RefreshToken.family_id).where(
+        RefreshToken.token_hash == token_hash(refresh_token),
+        RefreshToken.user_id == claims.user_id,
+    )
+    await _revoke(session, RefreshToken.family_id.in_(family.scalar_subquery()))
 
 
 async def revoke_all_sessions(session: AsyncSession, user: User) -> None:

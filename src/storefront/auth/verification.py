@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storefront.auth.codes import code_digest, code_matches, new_code
 from storefront.auth.context import AuthContext
 from storefront.auth.models import CodePurpose, OneTimeCode, User
-from storefront.core.database import unit_of_work
 from storefront.core.errors import InvalidInput, TooManyRequests
 from storefront.core.schemas import FieldError
 
@@ -113,26 +112,24 @@ async def consume_code(
     return True
 
 
-async def request_verification(auth: AuthContext, user_id: uuid.UUID, *, mobile: bool) -> None:
+async def request_verification(
+    session: AsyncSession, auth: AuthContext, user_id: uuid.UUID, *, mobile: bool
+) -> None:
     purpose = CodePurpose.VERIFY_MOBILE if mobile else CodePurpose.VERIFY_EMAIL
-    async with unit_of_work(auth.sessions) as session:
-        user = await session.get_one(User, user_id)
-        await enforce_resend_cooldown(session, auth, user_id, purpose)
-        await issue_code(session, auth, user, purpose, by_sms=mobile)
+    user = await session.get_one(User, user_id)
+    await enforce_resend_cooldown(session, auth, user_id, purpose)
+    await issue_code(session, auth, user, purpose, by_sms=mobile)
 
 
 async def confirm_verification(
-    auth: AuthContext, user_id: uuid.UUID, code: str, *, mobile: bool
+    session: AsyncSession, auth: AuthContext, user_id: uuid.UUID, code: str, *, mobile: bool
 ) -> None:
     purpose = CodePurpose.VERIFY_MOBILE if mobile else CodePurpose.VERIFY_EMAIL
-    async with unit_of_work(auth.sessions) as session:
-        confirmed = await consume_code(session, auth, user_id, purpose, code)
-        if confirmed:
-            user = await session.get_one(User, user_id)
-            if mobile:
-                user.is_mobile_verified = True
-            else:
-                user.is_email_verified = True
-    # Raised after the commit, so that the failed attempt is counted.
-    if not confirmed:
-        raise InvalidInput(errors=[INVALID_CODE])
+    if not await consume_code(session, auth, user_id, purpose, code):
+        # Committing, so that the failed attempt is counted.
+        raise InvalidInput(errors=[INVALID_CODE]).committing()
+    user = await session.get_one(User, user_id)
+    if mobile:
+        user.is_mobile_verified = True
+    else:
+        user.is_email_verified = True

@@ -30,10 +30,12 @@ from urllib.parse import parse_qsl
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from storefront.core.batching import Batcher, SingleFlight
+from storefront.core.database import after_commit
 from storefront.core.schemas import SuccessResponse
 
 logger = logging.getLogger("storefront.catalog.cache")
@@ -394,6 +396,17 @@ class GenerationParts:
         )
 
 
-async def invalidate_catalog(request: Request) -> None:
-    """Call after the write's commit, never before (a reader could cache the old data anew)."""
-    await catalog_cache(request.app.state).invalidate()
+# The key under which a process's sessionmaker carries its catalog cache (core/database.py).
+CACHE_RESOURCE = "catalog_cache"
+_INVALIDATION_SCHEDULED = "catalog_invalidation_scheduled"
+
+
+def invalidate_after_commit(session: AsyncSession) -> None:
+    """Move the catalog generation on once this transaction has committed, never before (a
+    reader could otherwise cache the old data anew), and once however many writes it holds.
+    A process without a catalog cache (a worker without Redis) has nothing to invalidate."""
+    cache: CatalogCache | None = session.info.get(CACHE_RESOURCE)
+    if cache is None or session.info.get(_INVALIDATION_SCHEDULED):
+        return
+    session.info[_INVALIDATION_SCHEDULED] = True
+    after_commit(session, cache.invalidate)

@@ -7,6 +7,7 @@ from sqlalchemy import CTE, BindParameter, bindparam, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storefront.catalog.cache import invalidate_after_commit
 from storefront.catalog.models import Category, categories_table, products_table
 from storefront.catalog.schemas import Category as CategoryOut
 from storefront.catalog.schemas import CategoryDetail
@@ -95,6 +96,7 @@ def _unknown_parent() -> InvalidInput:
 async def create_category(
     session: AsyncSession, category_id: str, name: str, parent_id: str | None
 ) -> CategoryDetail:
+    invalidate_after_commit(session)
     if parent_id is not None and not await category_exists(session, parent_id):
         raise _unknown_parent()
     inserted = await session.execute(
@@ -113,6 +115,7 @@ async def create_category(
 async def update_category(
     session: AsyncSession, category_id: str, changes: dict[str, str | None]
 ) -> CategoryDetail:
+    invalidate_after_commit(session)
     category = await session.get(Category, category_id, with_for_update=True)
     if category is None:
         raise NotFound(CATEGORY_NOT_FOUND)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.admin_schemas import ProductCreate
+from storefront.catalog.cache import invalidate_after_commit
 from storefront.catalog.categories import category_exists
 from storefront.catalog.listing import discount_percent
 from storefront.catalog.models import products_table as products
@@ -74,6 +75,7 @@ async def _check_references(
 
 
 async def create_product(session: AsyncSession, data: ProductCreate, currency: str) -> ProductOut:
+    invalidate_after_commit(session)
     await _check_references(session, data.category_id, data.price, data.discount_price)
     product_id = uuid.uuid4()
     values = data.model_dump() | {
@@ -87,6 +89,7 @@ async def create_product(session: AsyncSession, data: ProductCreate, currency: s
 async def update_product(
     session: AsyncSession, product_id: uuid.UUID, changes: dict[str, Any], currency: str
 ) -> ProductOut:
+    invalidate_after_commit(session)
     current = (
         await session.execute(
             select(products.c.price, products.c.discount_price)
@@ -105,6 +108,7 @@ async def update_product(
 async def deactivate_product(
     session: AsyncSession, product_id: uuid.UUID, currency: str
 ) -> ProductOut:
+    invalidate_after_commit(session)
     return await _apply(session, product_id, {"is_active": False}, currency)
 
 

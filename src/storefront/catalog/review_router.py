@@ -1,12 +1,12 @@
-"""Product reviews. Writes commit, then bump the catalog cache (ratings appear in listings)."""
+"""Product reviews. Writes move the catalog cache on after their commit (ratings appear in
+listings)."""
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from storefront.auth.dependencies import CurrentUser
+from storefront.auth.service import CurrentUser
 from storefront.catalog import reviews
-from storefront.catalog.cache import invalidate_catalog
 from storefront.catalog.review_schemas import (
     ReviewCreate,
     ReviewDeleted,
@@ -14,7 +14,7 @@ from storefront.catalog.review_schemas import (
     ReviewResponse,
     ReviewUpdate,
 )
-from storefront.core.database import SessionDep, unit_of_work
+from storefront.core.database import SessionDep
 from storefront.core.openapi import UNAUTHORIZED, documented
 from storefront.core.pagination import PageDep
 
@@ -32,34 +32,28 @@ async def list_reviews(session: SessionDep, product_id: uuid.UUID, page: PageDep
     responses=documented(UNAUTHORIZED, (409, "You have already reviewed this product.")),
 )
 async def create_review(
-    request: Request, user: CurrentUser, product_id: uuid.UUID, data: ReviewCreate
+    session: SessionDep, user: CurrentUser, product_id: uuid.UUID, data: ReviewCreate
 ) -> ReviewResponse:
-    async with unit_of_work(request.app.state.sessions) as session:
-        review = await reviews.create_review(session, product_id, user.user_id, data)
-    await invalidate_catalog(request)
+    review = await reviews.create_review(session, product_id, user.user_id, data)
     return ReviewResponse(review=review)
 
 
 @router.patch("/products/{product_id}/reviews/{review_id}", responses=documented(UNAUTHORIZED))
 async def update_review(
-    request: Request,
+    session: SessionDep,
     user: CurrentUser,
     product_id: uuid.UUID,
     review_id: uuid.UUID,
     data: ReviewUpdate,
 ) -> ReviewResponse:
     changes = data.model_dump(exclude_unset=True)
-    async with unit_of_work(request.app.state.sessions) as session:
-        review = await reviews.update_review(session, product_id, review_id, user.user_id, changes)
-    await invalidate_catalog(request)
+    review = await reviews.update_review(session, product_id, review_id, user.user_id, changes)
     return ReviewResponse(review=review)
 
 
 @router.delete("/products/{product_id}/reviews/{review_id}", responses=documented(UNAUTHORIZED))
 async def delete_review(
-    request: Request, user: CurrentUser, product_id: uuid.UUID, review_id: uuid.UUID
+    session: SessionDep, user: CurrentUser, product_id: uuid.UUID, review_id: uuid.UUID
 ) -> ReviewDeleted:
-    async with unit_of_work(request.app.state.sessions) as session:
-        await reviews.delete_review(session, product_id, review_id, user.user_id)
-    await invalidate_catalog(request)
+    await reviews.delete_review(session, product_id, review_id, user.user_id)
     return ReviewDeleted()

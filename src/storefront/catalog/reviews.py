@@ -3,13 +3,15 @@ product's rating_sum and rating_count move by atomic increments in the review's 
 so concurrent reviews never lose an update."""
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, true, update
+from sqlalchemy import delete, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.catalog.authors import review_with_author, reviews_with_authors
+from storefront.catalog.cache import invalidate_after_commit
 from storefront.catalog.models import products_table as products
 from storefront.catalog.models import reviews_table as reviews
 from storefront.catalog.products import PRODUCT_NOT_FOUND
@@ -21,8 +23,8 @@ from storefront.core.pagination import PageParams, Pagination
 REVIEW_NOT_FOUND = "Review not found."
 
 
-def _out(row: Row[tuple[object]]) -> ReviewOut:
-    return ReviewOut.model_validate(row._mapping)
+def _out(row: Mapping[str, Any]) -> ReviewOut:
+    return ReviewOut.model_validate(row)
 
 
 async def _add_to_rating(
@@ -49,6 +51,7 @@ async def _add_to_rating(
 async def create_review(
     session: AsyncSession, product_id: uuid.UUID, user_id: uuid.UUID, data: ReviewCreate
 ) -> ReviewOut:
+    invalidate_after_commit(session)
     # The product row's lock, taken by this update, also orders concurrent reviews of it.
     if not await _add_to_rating(session, product_id, data.rating, 1, only_active=True):
         raise NotFound(PRODUCT_NOT_FOUND)
@@ -71,6 +74,7 @@ async def update_review(
     user_id: uuid.UUID,
     changes: dict[str, Any],
 ) -> ReviewOut:
+    invalidate_after_commit(session)
     old_rating = await session.scalar(
         select(reviews.c.rating)
         .where(
@@ -96,6 +100,7 @@ async def update_review(
 async def delete_review(
     session: AsyncSession, product_id: uuid.UUID, review_id: uuid.UUID, user_id: uuid.UUID
 ) -> None:
+    invalidate_after_commit(session)
     rating = await session.scalar(
         delete(reviews)
         .where(

@@ -1,7 +1,8 @@
-"""Engine, sessions and the one unit-of-work helper: a request's writes commit together or not
-at all."""
+"""Engine, sessions and the one transaction boundary: a request's (or a worker message's) writes
+commit together or not at all, and what must follow the outcome runs in its hooks."""
 
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
@@ -18,6 +19,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storefront.core.config import Settings
 from storefront.core.embedded_db import start_embedded_postgres
+from storefront.core.errors import AppError
+
+logger = logging.getLogger(__name__)
 
 # The key under which a sessionmaker carries its outbox wake-up (see core/events/outbox.py).
 ON_OUTBOX_COMMIT = "on_outbox_commit"
@@ -42,21 +46,84 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 
 def create_sessionmaker(
-    engine: AsyncEngine, *, on_outbox_commit: Callable[[], None] | None = None
+    engine: AsyncEngine,
+    *,
+    on_outbox_commit: Callable[[], None] | None = None,
+    resources: Mapping[str, object] | None = None,
 ) -> async_sessionmaker[AsyncSession]:
-    """on_outbox_commit is called after each commit that recorded outbox events."""
-    info = {ON_OUTBOX_COMMIT: on_outbox_commit} if on_outbox_commit else None
+    """on_outbox_commit is called after each commit that recorded outbox events. `resources`
+    are the process's shared handles a service may need in its after-commit hooks (the catalog
+    cache, say), found in `session.info` under their keys."""
+    info: dict[str, object] = dict(resources or {})
+    if on_outbox_commit:
+        info[ON_OUTBOX_COMMIT] = on_outbox_commit
     return async_sessionmaker(engine, expire_on_commit=False, info=info)
+
+
+Hook = Callable[[], Awaitable[None]]
+_AFTER_COMMIT = "after_commit_hooks"
+_AFTER_ROLLBACK = "after_rollback_hooks"
+
+
+def after_commit(session: AsyncSession, hook: Hook) -> None:
+    """Run `hook` once the unit of work has committed (a cache invalidation, say); never if it
+    rolls back. Hooks run in the order they were added, before the response is sent."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(hook)
+
+
+def after_rollback(session: AsyncSession, hook: Hook) -> None:
+    """Run `hook` if the unit of work rolls back instead of committing."""
+    session.info.setdefault(_AFTER_ROLLBACK, []).append(hook)
 
 
 @asynccontextmanager
 async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One transaction: committed when the block ends, rolled back if it raises.
+    """One transaction: committed when the block ends, rolled back if it raises, unless what
+    it raises is an AppError marked `committing()` (a failed login must still be counted).
 
-    Services only flush; this is the one place that commits.
+    This is the one place that commits; services only flush.
     """
-    async with sessions() as session, session.begin():
-        yield session
+    async with sessions() as session:
+        try:
+            yield session
+        except AppError as error:
+            if not error.commit_first:
+                await _roll_back(session)
+                raise
+            await _commit(session)
+            raise
+        except BaseException:
+            await _roll_back(session)
+            raise
+        else:
+            await _commit(session)
+
+
+async def _commit(session: AsyncSession) -> None:
+    try:
+        await session.commit()
+    except BaseException:
+        await _roll_back(session)
+        raise
+    await _run_hooks(session, _AFTER_COMMIT)
+
+
+async def _roll_back(session: AsyncSession) -> None:
+    await session.rollback()
+    await _run_hooks(session, _AFTER_ROLLBACK)
+
+
+async def _run_hooks(session: AsyncSession, kind: str) -> None:
+    """The transaction's outcome is settled: a failing hook is logged, never turned into an
+    error for a write that did commit (or did not)."""
+    hooks: list[Hook] = session.info.pop(kind, [])
+    session.info.pop(_AFTER_COMMIT, None)
+    session.info.pop(_AFTER_ROLLBACK, None)
+    for hook in hooks:
+        try:
+            await hook()
+        except Exception:
+            logger.exception("transaction hook failed", extra={"hook": kind})
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -64,7 +131,8 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-# scope="function": commit before the response is sent, so a failed commit never looks like success.
+# scope="function": commit before the response is sent, so a failed commit never looks like
+# success, and after-commit hooks (cache invalidation) have run when the client reads again.
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 
 

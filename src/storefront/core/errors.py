@@ -1,7 +1,7 @@
 """One error hierarchy: services raise these, one set of handlers renders the envelope."""
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -26,7 +26,14 @@ class AppError(Exception):
         self.message = message or self.default_message
         self.errors = list(errors)
         self.headers = dict(headers or {})
+        self.commit_first = False
         super().__init__(self.message)
+
+    def committing(self) -> Self:
+        """Mark the error so that the unit of work commits what the transaction wrote before
+        the error reaches the client (a failed login's count, a wrong code's attempt)."""
+        self.commit_first = True
+        return self
 
 
 class InvalidInput(AppError):

@@ -11,9 +11,8 @@ import phonenumbers
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.auth.contact import normalize_mobile
-from storefront.auth.models import User
-from storefront.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from storefront.auth.service import lock_account, normalize_mobile
+from storefront.core.errors import Conflict, InvalidInput, NotFound
 from storefront.core.schemas import FieldError
 from storefront.users.models import Address
 from storefront.users.schemas import AddressCreate, AddressUpdate
@@ -57,18 +56,6 @@ _ANY_POSTAL_CODE = (
 )
 
 T = TypeVar("T")
-
-
-async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> User:
-    """The user's row, locked until the transaction ends. Every write to a user's profile or
-    address book takes this lock first, so they run one at a time per user; the row exists
-    before the first address does, so even two first addresses are serialised."""
-    user = await session.scalar(
-        select(User).where(User.user_id == user_id, User.is_active).with_for_update(key_share=True)
-    )
-    if user is None:  # deleted or disabled since its token was checked
-        raise Unauthorized()
-    return user
 
 
 async def list_addresses(session: AsyncSession, user_id: uuid.UUID) -> Sequence[Address]:
@@ -150,7 +137,8 @@ async def delete_all_addresses(session: AsyncSession, user_id: uuid.UUID) -> Non
 
 async def _locked_book(session: AsyncSession, user_id: uuid.UUID) -> list[Address]:
     """The user's addresses, newest first, with the user and each address row locked."""
-    await lock_user(session, user_id)
+    # The account row first: even two first addresses of one user are serialised by it.
+    await lock_account(session, user_id)
     query = (
         select(Address)
         .where(Address.user_id == user_id)

@@ -4,8 +4,8 @@ import uuid
 
 from fastapi import APIRouter, Request, status
 
-from storefront.auth.context import AuthDep
-from storefront.auth.dependencies import CurrentUser
+from storefront.auth import service as auth_service
+from storefront.auth.service import AuthDep, CurrentUser
 from storefront.core.database import SessionDep
 from storefront.core.http import API_PREFIX
 from storefront.core.openapi import RATE_LIMITED, UNAUTHORIZED, documented
@@ -44,8 +44,8 @@ router = APIRouter(
 
 @router.get("/me", response_model=UserResponse)
 async def get_me(claims: CurrentUser, session: SessionDep) -> UserResponse:
-    user = await profile.get_profile(session, claims.user_id)
-    return UserResponse(user=User.model_validate(user))
+    account = await auth_service.get_account(session, claims.user_id)
+    return UserResponse(user=User.model_validate(account))
 
 
 @router.patch(
@@ -59,8 +59,15 @@ async def update_me(
     if body.email is not None or body.mobile is not None:  # a change sends a code to the value
         await auth.limiter.hit("20/minute", "contact-change", "ip", client_ip(request))
         await auth.limiter.hit("10/hour", "contact-change", "account", str(claims.user_id))
-    user = await profile.update_profile(session, auth, claims.user_id, body)
-    return UserResponse(user=User.model_validate(user))
+    account = await auth_service.update_profile(
+        session,
+        auth,
+        claims.user_id,
+        full_name=body.full_name,
+        email=body.email,
+        mobile=body.mobile,
+    )
+    return UserResponse(user=User.model_validate(account))
 
 
 @router.post("/me/password", response_model=PasswordChanged, responses=documented(RATE_LIMITED))
@@ -68,7 +75,14 @@ async def change_password(
     body: PasswordChange, claims: CurrentUser, session: SessionDep, auth: AuthDep
 ) -> PasswordChanged:
     await auth.limiter.hit("5/minute", "password-change", "account", str(claims.user_id))
-    issued = await profile.change_password(session, auth, claims.user_id, body)
+    issued = await auth_service.change_password(
+        session,
+        auth,
+        claims.user_id,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        confirm_password=body.confirm_password,
+    )
     return PasswordChanged(
         message=PASSWORD_CHANGED,
         user_id=issued.user_id,

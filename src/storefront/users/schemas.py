@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from storefront.auth.schemas import TokenResponse
+from storefront.auth.service import TokenResponse
 from storefront.core.schemas import RequestSchema, Schema, SuccessResponse
 from storefront.users.models import AddressLabel
 
