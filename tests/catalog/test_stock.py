@@ -166,10 +166,14 @@ async def test_a_failed_reservation_does_not_invalidate_the_cache(
 ) -> None:
     shirt = await add_product(sessions, "Shirt", stock_quantity=1)
     first = await client.get(f"/api/v1/products/{shirt}")
-    with pytest.raises(RuntimeError):
+
+    async def reserve_then_fail() -> None:
         async with unit_of_work(app.state.sessions) as session:
             assert (await catalog.reserve_stock(session, {shirt: 1})).reserved
             raise RuntimeError("checkout failed after the reservation")
+
+    with pytest.raises(RuntimeError):
+        await reserve_then_fail()
     again = await client.get(f"/api/v1/products/{shirt}")
     assert again.headers["etag"] == first.headers["etag"]
     assert await stock_of(sessions, shirt) == 1

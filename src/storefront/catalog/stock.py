@@ -88,9 +88,6 @@ async def product_snapshots(
     }
 
 
-_LINES = "SELECT * FROM unnest(:ids, :quantities) AS w(product_id, quantity)"
-
-
 def _lines_statement(sql: str) -> TextClause:
     return text(sql).bindparams(
         bindparam("ids", type_=ARRAY(UUID(as_uuid=True))),
@@ -101,8 +98,8 @@ def _lines_statement(sql: str) -> TextClause:
 # One statement: lock the lines' rows in product_id order, take the stock only if every line
 # can be served by an active product, and report each line with what was there.
 _RESERVE = _lines_statement(
-    f"""
-    WITH wanted AS ({_LINES}),
+    """
+    WITH wanted AS (SELECT * FROM unnest(:ids, :quantities) AS w(product_id, quantity)),
     locked AS (
         SELECT p.product_id, p.stock_quantity, p.is_active
         FROM products AS p JOIN wanted AS w ON w.product_id = p.product_id
@@ -131,8 +128,8 @@ _RESERVE = _lines_statement(
 )
 
 _RELEASE = _lines_statement(
-    f"""
-    WITH wanted AS ({_LINES}),
+    """
+    WITH wanted AS (SELECT * FROM unnest(:ids, :quantities) AS w(product_id, quantity)),
     locked AS (
         SELECT p.product_id
         FROM products AS p JOIN wanted AS w ON w.product_id = p.product_id
