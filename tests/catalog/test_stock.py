@@ -29,7 +29,7 @@ async def stock_of(sessions: async_sessionmaker[AsyncSession], product_id: uuid.
             select(products.c.stock_quantity).where(products.c.product_id == product_id)
         )
     assert stock is not None
-    return stock
+    return int(stock)
 
 
 async def reserve(app: FastAPI, lines: dict[uuid.UUID, int]) -> catalog.Reservation:
