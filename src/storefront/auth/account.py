@@ -83,7 +83,7 @@ async def usernames(session: AsyncSession, user_ids: Iterable[uuid.UUID]) -> dic
     if not ids:
         return {}
     rows = await session.execute(select(User.user_id, User.username).where(User.user_id.in_(ids)))
-    return {user_id: username for user_id, username in rows.tuples()}
+    return {user_id: username for user_id, username in rows}
 
 
 async def _locked_user(session: AsyncSession, user_id: uuid.UUID) -> User:
