@@ -5,6 +5,7 @@ from storefront.catalog import models as catalog_models
 from storefront.core.database import Base
 from storefront.core.events import models as event_models
 from storefront.notifications import models as notification_models
+from storefront.payments.gateways import sandbox_models
 from storefront.users import models as users_models
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "event_models",
     "metadata",
     "notification_models",
+    "sandbox_models",
     "users_models",
 ]
 

@@ -52,3 +52,53 @@ def test_the_readme_lists_every_setting() -> None:
     missing = {f"STOREFRONT_{name.upper()}" for name in Settings.model_fields} - documented
 
     assert missing == set()
+
+
+def _production(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
+    monkeypatch.setenv("STOREFRONT_ENV", "production")
+    monkeypatch.setenv("STOREFRONT_SECRET_KEY", "a-production-secret-key")
+    monkeypatch.setenv("STOREFRONT_DATABASE_URL", "postgresql://db.internal/storefront")
+    for name in list(Settings.model_fields):
+        if name.startswith(("payment_gateway", "razorpay_", "stripe_")):
+            monkeypatch.delenv(f"STOREFRONT_{name.upper()}", raising=False)
+    for name, value in settings.items():
+        monkeypatch.setenv(f"STOREFRONT_{name}", value)
+
+
+def test_production_refuses_the_sandbox_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
+    _production(monkeypatch)
+
+    with pytest.raises(ConfigurationError, match="STOREFRONT_PAYMENT_GATEWAY=sandbox"):
+        load_settings()
+
+
+def test_production_names_every_missing_key_of_the_chosen_gateway(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _production(monkeypatch, PAYMENT_GATEWAY="razorpay", RAZORPAY_KEY_ID="rzp_live_abc")
+
+    with pytest.raises(ConfigurationError) as error:
+        load_settings()
+
+    assert str(error.value) == (
+        "STOREFRONT_PAYMENT_GATEWAY=razorpay needs STOREFRONT_RAZORPAY_KEY_SECRET and "
+        "STOREFRONT_RAZORPAY_WEBHOOK_SECRET."
+    )
+
+
+def test_production_with_a_gateways_keys_starts_without_the_previous_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _production(
+        monkeypatch,
+        PAYMENT_GATEWAY="stripe",
+        STRIPE_SECRET_KEY="sk_live_abc",
+        STRIPE_PUBLISHABLE_KEY="pk_live_abc",
+        STRIPE_WEBHOOK_SECRET="whsec_abc",
+    )
+
+    settings = load_settings()
+
+    assert settings.payment_gateway == "stripe"
+    assert settings.stripe_webhook_secret_previous is None
+    assert settings.payment_gateway_timeout_seconds == 10

@@ -54,6 +54,19 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
 
+    payment_gateway: Literal["sandbox", "razorpay", "stripe"] = "sandbox"
+    payment_gateway_timeout_seconds: float = Field(default=10.0, gt=0)
+    razorpay_key_id: str | None = None
+    razorpay_key_secret: SecretStr | None = None
+    razorpay_webhook_secret: SecretStr | None = None
+    razorpay_webhook_secret_previous: SecretStr | None = None
+    razorpay_api_base: str = "https://api.razorpay.com"
+    stripe_secret_key: SecretStr | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_webhook_secret_previous: SecretStr | None = None
+    stripe_api_base: str = "https://api.stripe.com"
+
     worker_concurrency: int = Field(default=16, gt=0)
     event_max_attempts: int = Field(default=5, gt=0)
     event_retry_base_seconds: float = Field(default=2.0, gt=0)
@@ -75,7 +88,39 @@ class Settings(BaseSettings):
                 raise ConfigurationError(
                     f"{' and '.join(missing)} must be set when STOREFRONT_ENV=production."
                 )
+            if self.payment_gateway == "sandbox":
+                raise ConfigurationError(
+                    "STOREFRONT_PAYMENT_GATEWAY=sandbox takes no real money; set it to razorpay "
+                    "or stripe when STOREFRONT_ENV=production."
+                )
+            if problem := self.payment_gateway_problem():
+                raise ConfigurationError(problem)
         return self
+
+    def payment_gateway_problem(self) -> str | None:
+        """Which of the chosen gateway's keys are unset, as one line for an operator (the
+        previous webhook secrets are optional: they only matter during a rotation)."""
+        required: dict[str, str | SecretStr | None]
+        match self.payment_gateway:
+            case "razorpay":
+                required = {
+                    "STOREFRONT_RAZORPAY_KEY_ID": self.razorpay_key_id,
+                    "STOREFRONT_RAZORPAY_KEY_SECRET": self.razorpay_key_secret,
+                    "STOREFRONT_RAZORPAY_WEBHOOK_SECRET": self.razorpay_webhook_secret,
+                }
+            case "stripe":
+                required = {
+                    "STOREFRONT_STRIPE_SECRET_KEY": self.stripe_secret_key,
+                    "STOREFRONT_STRIPE_PUBLISHABLE_KEY": self.stripe_publishable_key,
+                    "STOREFRONT_STRIPE_WEBHOOK_SECRET": self.stripe_webhook_secret,
+                }
+            case "sandbox":
+                return None
+        missing = [name for name, value in required.items() if not _is_set(value)]
+        if not missing:
+            return None
+        names = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+        return f"STOREFRONT_PAYMENT_GATEWAY={self.payment_gateway} needs {names}."
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -91,6 +136,10 @@ class Settings(BaseSettings):
             key_file.touch(mode=0o600)
             key_file.write_text(secrets.token_urlsafe(48))
         return key_file.read_text().strip()
+
+
+def _is_set(value: str | SecretStr | None) -> bool:
+    return bool(value.get_secret_value() if isinstance(value, SecretStr) else value)
 
 
 def load_settings() -> Settings:

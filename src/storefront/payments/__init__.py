@@ -1,0 +1,1 @@
+"""Payments: the gateway layer (one interface; sandbox, Razorpay and Stripe behind it)."""
