@@ -18,9 +18,16 @@ class TcpProxy:
         self.url = urlunsplit(target._replace(netloc=netloc))
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
+        self._replies = asyncio.Event()
+        self._replies.set()
 
     async def up(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    def hold_replies(self) -> None:
+        """Stop passing on what the service sends (what the client sends still reaches it), as
+        a network failing right after a request went out; `down` then cuts the connections."""
+        self._replies.clear()
 
     async def down(self) -> None:
         """Stop listening and cut every open connection, as a broker crash would."""
@@ -31,6 +38,7 @@ class TcpProxy:
         for pipe in list(self._pipes):
             pipe.cancel()
         await asyncio.gather(*self._pipes, return_exceptions=True)
+        self._replies.set()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream_reader, upstream_writer = await asyncio.open_connection(
@@ -38,7 +46,7 @@ class TcpProxy:
         )
         pipes = [
             asyncio.create_task(_pipe(reader, upstream_writer)),
-            asyncio.create_task(_pipe(upstream_reader, writer)),
+            asyncio.create_task(_pipe(upstream_reader, writer, self._replies)),
         ]
         self._pipes.update(pipes)
         try:
@@ -49,8 +57,12 @@ class TcpProxy:
                 stream.close()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, flowing: asyncio.Event | None = None
+) -> None:
     with contextlib.suppress(ConnectionError):
         while data := await reader.read(65536):
+            if flowing is not None:
+                await flowing.wait()
             writer.write(data)
             await writer.drain()

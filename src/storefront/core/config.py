@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     event_retry_base_seconds: float = Field(default=2.0, gt=0)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_retention_days: int = Field(default=7, gt=0)
+    outbox_redeliver_seconds: int = Field(default=300, gt=0)
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Self:

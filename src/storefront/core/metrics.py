@@ -64,6 +64,11 @@ EVENTS_PENDING = Gauge(
 EVENTS_PUBLISHED = Counter(
     "storefront_events_published_total", "Outbox events confirmed by the broker.", ["event_type"]
 )
+EVENTS_REPUBLISHED = Counter(
+    "storefront_events_republished_total",
+    "Published events published again because no consumer had handled them in time.",
+    ["event_type"],
+)
 EVENTS_HANDLED = Counter(
     "storefront_events_handled_total", "Events whose handler succeeded.", ["event_type"]
 )

@@ -106,7 +106,8 @@ async def test_one_time_codes_never_sit_in_the_outbox_or_the_log_in_clear(
     [message] = await smtp_sink.wait_for(1)
     assert "493817" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
-    async def logged() -> bool:  # the handler commits its log entry after the SMTP send
+    # The log entry commits with the handled mark, just after the email went out.
+    async def logged() -> bool:
         return len(await notification_log(sessions)) == 1
 
     await wait_until(logged)

@@ -6,10 +6,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 import aio_pika
-from aio_pika.abc import AbstractRobustConnection
+from aio_pika.abc import AbstractConnection, AbstractRobustConnection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storefront.core.config import Settings
@@ -21,7 +22,7 @@ from storefront.core.events.polling import poll_forever
 from storefront.core.events.processing import EventProcessor, RetryPolicy
 from storefront.core.events.registry import HandlerRegistry
 from storefront.core.events.relay import BATCH_SIZE as RELAY_BATCH
-from storefront.core.events.relay import publish_pending
+from storefront.core.events.relay import publish_pending, republish_job
 from storefront.core.events.worker import QueueConsumer
 
 logger = logging.getLogger(__name__)
@@ -59,8 +60,10 @@ async def connect_broker(url: str) -> AbstractRobustConnection:
             await asyncio.sleep(RECONNECT_SECONDS)
 
 
-async def open_topology(connection: AbstractRobustConnection, prefetch: int) -> Topology:
-    channel = await connection.channel(publisher_confirms=True)
+async def open_topology(connection: AbstractConnection, prefetch: int) -> Topology:
+    """A channel whose publishes wait for the broker's confirm, and fail when it refuses the
+    message or (on_return_raises) has no queue to route it to."""
+    channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
     await channel.set_qos(prefetch_count=prefetch)
     return await declare_topology(channel)
 
@@ -118,15 +121,18 @@ async def _relay(context: EventContext, connection: AbstractRobustConnection) ->
 async def run_worker(
     context: EventContext, url: str, stop: asyncio.Event, grace_seconds: float = 30.0
 ) -> None:
-    """Consume, relay and run periodic jobs until `stop` is set."""
+    """Consume, relay and run periodic jobs (publishing again events lost after their confirm)
+    until `stop` is set."""
     async with AsyncExitStack() as stack:
         connection = await connect_broker(url)
         stack.push_async_callback(connection.close)
         topology = await open_topology(connection, prefetch=context.settings.worker_concurrency)
         consumer = QueueConsumer(topology, context.processor())
+        redeliver_after = timedelta(seconds=context.settings.outbox_redeliver_seconds)
+        jobs = [*context.jobs, republish_job(topology, redeliver_after)]
         tasks = [
             asyncio.create_task(_relay(context, connection)),  # on a channel of its own
-            asyncio.create_task(run_periodic_jobs(context.sessions, context.jobs)),
+            asyncio.create_task(run_periodic_jobs(context.sessions, jobs)),
         ]
         stack.push_async_callback(_cancel, tasks)
         await consumer.start()
