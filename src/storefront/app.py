@@ -29,6 +29,8 @@ from storefront.core.logging import configure_logging
 from storefront.core.openapi import without_422
 from storefront.core.reads import PoolReader, open_pool
 from storefront.core.schemas import ErrorResponse
+from storefront.orders.admin_router import router as orders_admin_router
+from storefront.orders.router import router as orders_router
 from storefront.tasks import build_registry, periodic_jobs
 from storefront.users.router import router as users_router
 
@@ -108,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(auth_router)
     app.include_router(users_router)
+    app.include_router(orders_router)
+    app.include_router(orders_admin_router)
     app.include_router(health.router)
     return app
 

@@ -8,12 +8,15 @@ from storefront.core.config import Settings
 from storefront.core.events.outbox import purge_handled_events
 from storefront.core.events.periodic import PeriodicJob
 from storefront.core.events.registry import HandlerRegistry
+from storefront.core.idempotency import purge_expired_keys
 from storefront.notifications import tasks as notification_tasks
+from storefront.orders import tasks as order_tasks
 
 
 def build_registry(settings: Settings) -> HandlerRegistry:
     registry = HandlerRegistry()
     notification_tasks.register(registry, settings)
+    order_tasks.register(registry, settings)
     return registry
 
 
@@ -23,4 +26,11 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     async def purge_outbox(session: AsyncSession) -> None:
         await purge_handled_events(session, retention)
 
-    return [PeriodicJob("purge_handled_events", timedelta(hours=1), purge_outbox)]
+    async def purge_idempotency_keys(session: AsyncSession) -> None:
+        await purge_expired_keys(session)
+
+    return [
+        PeriodicJob("purge_handled_events", timedelta(hours=1), purge_outbox),
+        PeriodicJob("purge_idempotency_keys", timedelta(hours=1), purge_idempotency_keys),
+        *order_tasks.periodic_jobs(),
+    ]

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(default=7, gt=0)
     outbox_redeliver_seconds: int = Field(default=300, gt=0)
 
+    idempotency_ttl_hours: int = Field(default=24, gt=0)
+    max_pending_orders: int = Field(default=3, gt=0)
+    order_payment_minutes: int = Field(default=30, gt=0)
+
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Self:
         if self.env is Environment.PRODUCTION:

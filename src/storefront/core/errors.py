@@ -22,10 +22,13 @@ class AppError(Exception):
         *,
         errors: Sequence[FieldError] = (),
         headers: Mapping[str, str] | None = None,
+        details: Mapping[str, Any] | None = None,
     ) -> None:
         self.message = message or self.default_message
         self.errors = list(errors)
         self.headers = dict(headers or {})
+        # More of the error body, beside message (a machine-readable code, the lines at fault).
+        self.details = dict(details or {})
         self.commit_first = False
         super().__init__(self.message)
 
@@ -106,14 +109,20 @@ def error_response(
     errors: Sequence[FieldError] = (),
     request_id: str | None = None,
     headers: Mapping[str, str] | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> Response:
     body = ErrorResponse(message=message, errors=list(errors) or None, request_id=request_id)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code, headers=headers)
+    content = body.model_dump(exclude_none=True) | dict(details or {})
+    return JSONResponse(content, status_code, headers=headers)
 
 
 def render_app_error(error: AppError) -> Response:
     return error_response(
-        error.status_code, error.message, errors=error.errors, headers=error.headers
+        error.status_code,
+        error.message,
+        errors=error.errors,
+        headers=error.headers,
+        details=error.details,
     )
 
 
