@@ -33,13 +33,18 @@ EMAIL_CONTEXTS: dict[str, dict[str, object]] = {
         "currency": "SEK",
         "paid_at": "2025-03-01 14:05 UTC",
     },
-    "order_status_change": {"username": "ann", "order_id": "ORD-42", "status": "shipped"},
+    "order_status_change": {
+        "username": "ann",
+        "order_id": "ORD-42",
+        "status": "shipped",
+        "tracking_number": "TRK-9",
+    },
 }
 
 SMS_CONTEXTS: dict[str, dict[str, object]] = {
     "mobile_otp": {"code": "482913", "expires_minutes": 10},
     "password_reset": {"code": "771204", "expires_minutes": 15},
-    "order_status_change": {"order_id": "ORD-42", "status": "shipped"},
+    "order_status_change": {"order_id": "ORD-42", "status": "shipped", "tracking_number": "TRK-9"},
 }
 
 # What the recipient must read in each message, whatever the wording around it.
@@ -49,12 +54,12 @@ EMAIL_ESSENTIALS = {
     "password_reset": ["771204", "15 minutes"],
     "order_confirmation": ["ORD-42", "Desk lamp", "649.50 SEK", "1299.00 SEK", "1324.00 SEK"],
     "payment_receipt": ["ORD-42", "PAY-7", "1324.00 SEK", "2025-03-01 14:05 UTC"],
-    "order_status_change": ["ORD-42", "shipped"],
+    "order_status_change": ["ORD-42", "shipped", "TRK-9"],
 }
 SMS_ESSENTIALS = {
     "mobile_otp": ["482913", "10 minutes"],
     "password_reset": ["771204", "15 minutes"],
-    "order_status_change": ["ORD-42", "shipped"],
+    "order_status_change": ["ORD-42", "shipped", "TRK-9"],
 }
 
 

@@ -56,7 +56,7 @@ class OrderNotifications:
         self.notifier.email(
             session, to=account.email, template=CONFIRMATION_TEMPLATE, context=context
         )
-        self._text(session, account, str(order.order_id), order.status)
+        self._text(session, account, str(order.order_id), order.status, None)
 
     async def status_changed(self, session: AsyncSession, event: Event) -> None:
         account = await _active_account(session, event)
@@ -71,13 +71,22 @@ class OrderNotifications:
             "tracking_number": event.payload["tracking_number"],
         }
         self.notifier.email(session, to=account.email, template=STATUS_TEMPLATE, context=context)
-        self._text(session, account, order_id, status)
+        self._text(session, account, order_id, status, event.payload["tracking_number"])
 
     def _text(
-        self, session: AsyncSession, account: Account, order_id: str, status: OrderStatus
+        self,
+        session: AsyncSession,
+        account: Account,
+        order_id: str,
+        status: OrderStatus,
+        tracking_number: str | None,
     ) -> None:
         if account.is_mobile_verified:
-            context = {"order_id": order_id, "status": status_label(status)}
+            context = {
+                "order_id": order_id,
+                "status": status_label(status),
+                "tracking_number": tracking_number,
+            }
             self.notifier.sms(session, to=account.mobile, template=STATUS_TEMPLATE, context=context)
 
 
