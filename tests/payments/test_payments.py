@@ -161,7 +161,7 @@ async def test_the_same_webhook_delivered_many_times_at_once_has_one_effect(
     await smtp_sink.wait_for(2)
 
     async def is_paid() -> bool:
-        return (await order_of(client, bought))["status"] == "paid"
+        return bool((await order_of(client, bought))["status"] == "paid")
 
     await wait_for(is_paid)
     await asyncio.sleep(0.2)
@@ -339,7 +339,7 @@ async def test_cancelling_a_paid_order_refunds_it_in_full(
     assert cancelled.status_code == 200
 
     async def refunded() -> bool:
-        return (await order_of(client, bought))["payment_status"] == "refunded"
+        return bool((await order_of(client, bought))["payment_status"] == "refunded")
 
     await wait_for(refunded)
     [refund] = await refunds(sessions)
@@ -369,7 +369,8 @@ async def test_an_admin_refunds_part_and_never_more_than_was_captured(
     assert (customer.status_code, anonymous.status_code) == (403, 401)
 
     async def partly() -> bool:
-        return (await order_of(client, bought))["payment_status"] == "partially_refunded"
+        status: str = (await order_of(client, bought))["payment_status"]
+        return status == "partially_refunded"
 
     await wait_for(partly)
     [attempt] = await attempts(sessions)
