@@ -54,7 +54,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.reader = PoolReader(read_pool)
     app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     app.state.catalog_cache = build_catalog_cache(app.state.redis)
-    app.state.auth = build_auth_context(settings, app.state.sessions, app.state.redis)
+    app.state.auth = build_auth_context(settings, app.state.sessions)
     registry = build_registry(settings)
     events = EventContext(
         settings, app.state.sessions, wake_outbox, registry, periodic_jobs(settings)

@@ -164,7 +164,7 @@ def create_admin_command(
 async def _create_admin(settings: Settings, database_url: str, details: dict[str, str]) -> None:
     engine = create_engine(database_url, pool_size=1)
     try:
-        auth = build_auth_context(settings, create_sessionmaker(engine), None)
+        auth = build_auth_context(settings, create_sessionmaker(engine))
         await create_admin(auth, **details)
     except AppError as exc:
         problems = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)

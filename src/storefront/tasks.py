@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storefront.auth.denylist import purge_expired_revocations
 from storefront.core.config import Settings
 from storefront.core.events.outbox import purge_handled_events
 from storefront.core.events.periodic import PeriodicJob
@@ -23,4 +24,7 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     async def purge_outbox(session: AsyncSession) -> None:
         await purge_handled_events(session, retention)
 
-    return [PeriodicJob("purge_handled_events", timedelta(hours=1), purge_outbox)]
+    return [
+        PeriodicJob("purge_handled_events", timedelta(hours=1), purge_outbox),
+        PeriodicJob("purge_expired_revocations", timedelta(hours=1), purge_expired_revocations),
+    ]

@@ -4,10 +4,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storefront.auth.denylist import TokenDenylist
 from storefront.auth.passwords import Passwords
 from storefront.core.config import Settings
 from storefront.core.rate_limit import RateLimiter
@@ -22,12 +20,11 @@ class AuthContext:
     sessions: async_sessionmaker[AsyncSession]
     passwords: Passwords
     limiter: RateLimiter
-    denylist: TokenDenylist
     notifier: Notifier
 
 
 def build_auth_context(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], redis: Redis | None
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> AuthContext:
     secret_key = settings.resolved_secret_key()
     return AuthContext(
@@ -36,7 +33,6 @@ def build_auth_context(
         sessions=sessions,
         passwords=Passwords(),
         limiter=RateLimiter.from_url(settings.redis_url, enabled=settings.rate_limits),
-        denylist=TokenDenylist(redis),
         notifier=Notifier(Sealer(secret_key)),
     )
 
