@@ -1,5 +1,5 @@
-"""A TCP forwarder the test can take down and bring back, to cut a real service off (a broker
-outage) without touching the service itself."""
+"""A TCP forwarder the test can take down and bring back, or pause, to cut a real service off
+(a broker outage) or make it hang without touching the service itself, which other tests share."""
 
 import asyncio
 import contextlib
@@ -14,10 +14,13 @@ class TcpProxy:
         self.target_host = target.hostname or "127.0.0.1"
         self.target_port = target.port or 5672
         self.port = free_port()
-        netloc = f"{target.username}:{target.password}@127.0.0.1:{self.port}"
+        userinfo = target.netloc.rpartition("@")[0]
+        netloc = f"{userinfo}@127.0.0.1:{self.port}" if userinfo else f"127.0.0.1:{self.port}"
         self.url = urlunsplit(target._replace(netloc=netloc))
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def up(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
@@ -32,13 +35,22 @@ class TcpProxy:
             pipe.cancel()
         await asyncio.gather(*self._pipes, return_exceptions=True)
 
+    def pause(self) -> None:
+        """Keep every connection open but pass nothing on, either way, and leave new ones
+        unanswered: the service hangs."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._flowing.wait()
         upstream_reader, upstream_writer = await asyncio.open_connection(
             self.target_host, self.target_port
         )
         pipes = [
-            asyncio.create_task(_pipe(reader, upstream_writer)),
-            asyncio.create_task(_pipe(upstream_reader, writer)),
+            asyncio.create_task(_pipe(reader, upstream_writer, self._flowing)),
+            asyncio.create_task(_pipe(upstream_reader, writer, self._flowing)),
         ]
         self._pipes.update(pipes)
         try:
@@ -49,8 +61,13 @@ class TcpProxy:
                 stream.close()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, flowing: asyncio.Event
+) -> None:
     with contextlib.suppress(ConnectionError):
         while data := await reader.read(65536):
+            await flowing.wait()
             writer.write(data)
             await writer.drain()
+    # One side closed: close the other, as a connection through no proxy would be.
+    writer.close()

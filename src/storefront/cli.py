@@ -135,7 +135,12 @@ async def _work(settings: Settings, broker_url: str, database_url: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    engine = create_engine(database_url, pool_size=settings.worker_concurrency)
+    engine = create_engine(
+        database_url,
+        pool_size=settings.worker_concurrency,
+        connect_timeout=settings.db_connect_timeout,
+        statement_timeout=settings.db_statement_timeout,
+    )
     wake = asyncio.Event()
     sessions = create_sessionmaker(engine, on_outbox_commit=wake.set)
     registry = build_registry(settings)
