@@ -1,5 +1,5 @@
-"""A TCP forwarder the test can take down and bring back, to cut a real service off (a broker
-outage) without touching the service itself."""
+"""A TCP forwarder the test can take down and bring back, or pause, to cut a real service off
+(a broker outage) or make it hang without touching the service itself, which other tests share."""
 
 import asyncio
 import contextlib
@@ -14,11 +14,14 @@ class TcpProxy:
         self.target_host = target.hostname or "127.0.0.1"
         self.target_port = target.port or 5672
         self.port = free_port()
-        netloc = f"{target.username}:{target.password}@127.0.0.1:{self.port}"
+        userinfo = target.netloc.rpartition("@")[0]
+        netloc = f"{userinfo}@127.0.0.1:{self.port}" if userinfo else f"127.0.0.1:{self.port}"
         self.url = urlunsplit(target._replace(netloc=netloc))
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
-        self._replies = asyncio.Event()
+        self._requests = asyncio.Event()  # client -> service, and new connections
+        self._replies = asyncio.Event()  # service -> client
+        self._requests.set()
         self._replies.set()
 
     async def up(self) -> None:
@@ -29,6 +32,16 @@ class TcpProxy:
         a network failing right after a request went out; `down` then cuts the connections."""
         self._replies.clear()
 
+    def pause(self) -> None:
+        """Keep every connection open but pass nothing on, either way, and leave new ones
+        unanswered: the service hangs."""
+        self._requests.clear()
+        self._replies.clear()
+
+    def resume(self) -> None:
+        self._requests.set()
+        self._replies.set()
+
     async def down(self) -> None:
         """Stop listening and cut every open connection, as a broker crash would."""
         if self._server is not None:
@@ -38,14 +51,15 @@ class TcpProxy:
         for pipe in list(self._pipes):
             pipe.cancel()
         await asyncio.gather(*self._pipes, return_exceptions=True)
-        self._replies.set()
+        self.resume()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._requests.wait()
         upstream_reader, upstream_writer = await asyncio.open_connection(
             self.target_host, self.target_port
         )
         pipes = [
-            asyncio.create_task(_pipe(reader, upstream_writer)),
+            asyncio.create_task(_pipe(reader, upstream_writer, self._requests)),
             asyncio.create_task(_pipe(upstream_reader, writer, self._replies)),
         ]
         self._pipes.update(pipes)
@@ -58,11 +72,12 @@ class TcpProxy:
 
 
 async def _pipe(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, flowing: asyncio.Event | None = None
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, flowing: asyncio.Event
 ) -> None:
     with contextlib.suppress(ConnectionError):
         while data := await reader.read(65536):
-            if flowing is not None:
-                await flowing.wait()
+            await flowing.wait()
             writer.write(data)
             await writer.drain()
+    # One side closed: close the other, as a connection through no proxy would be.
+    writer.close()

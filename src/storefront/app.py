@@ -43,6 +43,7 @@ _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         (413, "Request body too large."),
         (415, "Request body is not JSON."),
         (500, "Unexpected error; the body carries the request id."),
+        (503, "The database is unreachable or too slow; try again after `Retry-After` seconds."),
     )
 }
 
@@ -52,9 +53,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     database_url = await anyio.to_thread.run_sync(resolve_database_url, settings)
     wake_outbox = asyncio.Event()
-    app.state.engine = create_engine(database_url, pool_size=settings.db_pool_size)
-    read_pool = await open_pool(database_url, settings.db_read_pool_size)
-    app.state.reader = PoolReader(read_pool)
+    timeouts = {
+        "connect_timeout": settings.db_connect_timeout,
+        "statement_timeout": settings.db_statement_timeout,
+    }
+    app.state.engine = create_engine(database_url, pool_size=settings.db_pool_size, **timeouts)
+    read_pool = await open_pool(database_url, settings.db_read_pool_size, **timeouts)
+    # As on the engine: wait for a pooled connection at most one statement timeout.
+    app.state.reader = PoolReader(read_pool, acquire_timeout=settings.db_statement_timeout)
     app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     app.state.catalog_cache = build_catalog_cache(app.state.redis)
     app.state.sessions = create_sessionmaker(
@@ -62,7 +68,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         on_outbox_commit=wake_outbox.set,
         resources={CACHE_RESOURCE: app.state.catalog_cache},
     )
-    app.state.auth = build_auth_context(settings, app.state.redis)
+    app.state.auth = build_auth_context(settings)
     app.state.payments = build_payments_context(settings, app.state.sessions)
     registry = build_registry(settings, app.state.payments)
     events = EventContext(

@@ -138,7 +138,12 @@ async def _work(settings: Settings, broker_url: str, database_url: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    engine = create_engine(database_url, pool_size=settings.worker_concurrency)
+    engine = create_engine(
+        database_url,
+        pool_size=settings.worker_concurrency,
+        connect_timeout=settings.db_connect_timeout,
+        statement_timeout=settings.db_statement_timeout,
+    )
     wake = asyncio.Event()
     # Handlers that change the catalog (stock released by an expired order) invalidate the API
     # processes' caches through Redis; without Redis those caches are the API's own.
@@ -177,7 +182,7 @@ def create_admin_command(
 async def _create_admin(settings: Settings, database_url: str, details: dict[str, str]) -> None:
     engine = create_engine(database_url, pool_size=1)
     try:
-        auth = build_auth_context(settings, None)
+        auth = build_auth_context(settings)
         async with unit_of_work(create_sessionmaker(engine)) as session:
             await create_admin(session, auth, **details)
     except AppError as exc:

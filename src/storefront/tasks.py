@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storefront.auth.denylist import purge_expired_revocations
 from storefront.core.config import Settings
 from storefront.core.events.outbox import purge_handled_events
 from storefront.core.events.periodic import PeriodicJob
@@ -34,6 +35,7 @@ def periodic_jobs(settings: Settings, payments: PaymentsContext) -> list[Periodi
 
     return [
         PeriodicJob("purge_handled_events", timedelta(hours=1), purge_outbox),
+        PeriodicJob("purge_expired_revocations", timedelta(hours=1), purge_expired_revocations),
         PeriodicJob("purge_idempotency_keys", timedelta(hours=1), purge_idempotency_keys),
         *order_tasks.periodic_jobs(),
         *payment_tasks.periodic_jobs(payments),

@@ -150,3 +150,22 @@ async def test_login_is_rate_limited_per_account(client: httpx.AsyncClient) -> N
     assert statuses == [401]
     assert responses[-1].status_code == 429
     assert int(responses[-1].headers["retry-after"]) >= 1
+
+
+async def test_an_identifier_longer_than_any_account_can_have_is_400_on_the_field(
+    client: httpx.AsyncClient,
+) -> None:
+    for identifier in ("a" * 321, f"{'a' * 310}@example.com"):
+        response = await login(client, identifier)
+
+        assert response.status_code == 400, response.text
+        assert [error["field"] for error in response.json()["errors"]] == ["username_or_email"]
+
+
+async def test_an_identifier_that_grows_when_normalised_is_still_counted(
+    client: httpx.AsyncClient,
+) -> None:
+    # "İ" lowercases to two characters: 200 of them make a 400-character key.
+    response = await login(client, "İ" * 200)
+
+    assert response.json() == INVALID

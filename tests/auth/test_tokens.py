@@ -2,20 +2,25 @@ import base64
 import json
 import time
 import uuid
+from datetime import timedelta
 
 import httpx
 import jwt
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import APIRouter, FastAPI
-from sqlalchemy import update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storefront.app import create_app
 from storefront.auth.dependencies import AdminUser, CurrentUser
-from storefront.auth.models import Role, User
+from storefront.auth.models import RevokedAccessToken, Role, User
 from storefront.core.config import Settings
+from storefront.core.database import unit_of_work
+from storefront.core.events.models import PeriodicJobRun
+from storefront.core.events.periodic import run_due_jobs
 from storefront.core.http import API_PREFIX
+from storefront.tasks import periodic_jobs
 from tests.auth.conftest import logged_in
 
 probe = APIRouter(prefix=API_PREFIX)
@@ -178,12 +183,11 @@ async def test_logout_ends_the_access_and_the_refresh_token(client: httpx.AsyncC
     assert refreshed.status_code == 401
 
 
-async def test_logout_denylist_is_shared_through_redis(
-    settings: Settings, client: httpx.AsyncClient, redis_url: str
+async def test_a_logout_in_one_process_is_seen_by_every_other(
+    settings: Settings, client: httpx.AsyncClient
 ) -> None:
     tokens = await logged_in(client)
-    with_redis = settings.model_copy(update={"redis_url": redis_url})
-    first, second = create_app(with_redis), create_app(with_redis)
+    first, second = create_app(settings), create_app(settings)
     for app in (first, second):
         app.include_router(probe)
     async with LifespanManager(first) as one, LifespanManager(second) as two:
@@ -194,3 +198,34 @@ async def test_logout_denylist_is_shared_through_redis(
             response = await client_two.get("/api/v1/probe/me", headers=tokens["headers"])
 
     assert response.status_code == 401
+
+
+async def test_revocations_of_tokens_expired_since_are_purged_hourly(
+    settings: Settings,
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    first = await logged_in(client)
+    second = await logged_in(
+        client, username="jane_doe", email="jane@example.com", mobile="9876543211"
+    )
+    for tokens in (first, second):
+        await client.post("/api/v1/auth/logout", headers=tokens["headers"])
+    expired_jti = str(claims_of(first["token"])["jti"])
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            update(RevokedAccessToken)
+            .where(RevokedAccessToken.jti == expired_jti)
+            .values(expires_at=func.now() - timedelta(seconds=1))
+        )
+        # The app ran its jobs as it started: make this one due again.
+        await session.execute(delete(PeriodicJobRun))
+
+    ran = await run_due_jobs(sessions, periodic_jobs(settings, app.state.payments))
+
+    assert "purge_expired_revocations" in ran
+    async with sessions() as session:
+        kept = set((await session.scalars(select(RevokedAccessToken.jti))).all())
+    assert kept == {claims_of(second["token"])["jti"]}
+    assert (await client.get("/api/v1/probe/me", headers=second["headers"])).status_code == 401

@@ -278,3 +278,21 @@ async def test_a_deep_page_lists_the_same_rows_as_the_plain_query(
             values = {"limit": 2, "offset": offset}
             expected = (await session.execute(plain, values)).all()
             assert (await session.execute(deep, values)).all() == expected
+
+
+@pytest.mark.usefixtures("catalog")
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        # Exact numbers a fuzzer finds: tiny or zero with an exponent far beyond NUMERIC's range.
+        ({"min_rating": "1e-100000"}, ["Cotton Tee", "Oxford Shirt", "Denim Jeans"]),
+        ({"min_rating": "4.0000000001"}, ["Cotton Tee"]),
+        ({"min_price": "0E-100000"}, ["Cotton Tee", "Oxford Shirt", "Denim Jeans", "Basmati Rice"]),
+        ({"max_price": "0E-100000"}, []),
+        ({"max_price": "4E+2"}, ["Cotton Tee", "Basmati Rice"]),
+    ],
+)
+async def test_numbers_with_extreme_exponents_filter_as_their_value(
+    client: httpx.AsyncClient, params: dict[str, str], expected: list[str]
+) -> None:
+    assert await names(client, **params) == expected

@@ -9,7 +9,9 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from pydantic import Field
+from sqlalchemy import text
 
+from storefront.core.database import SessionDep
 from storefront.core.errors import NotFound
 from storefront.core.http import API_PREFIX
 from storefront.core.schemas import RequestSchema
@@ -41,6 +43,11 @@ async def missing() -> None:
 @probe.get("/probe/crash")
 async def crash() -> None:
     raise RuntimeError("secret internals: password=hunter2")
+
+
+@probe.get("/probe/bad-statement")
+async def bad_statement(session: SessionDep) -> None:
+    await session.execute(text("SELECT 1 / 0"))
 
 
 @pytest.fixture
@@ -204,6 +211,20 @@ async def test_unhandled_error_is_a_generic_500_with_the_request_id(
     assert len(logged) == 1
     assert "RuntimeError" in caplog.text
     assert getattr(logged[0], "request_id", None) == "abc-1"
+
+
+async def test_a_failed_statement_on_a_working_database_is_a_500_not_a_503(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/api/v1/probe/bad-statement", headers={"X-Request-ID": "abc-2"})
+
+    assert response.status_code == 500
+    assert response.json() == {
+        "status": "error",
+        "message": "Internal server error.",
+        "request_id": "abc-2",
+    }
+    assert "retry-after" not in response.headers
 
 
 async def test_405_lists_every_method_the_path_serves(client: httpx.AsyncClient) -> None:

@@ -4,9 +4,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from redis.asyncio import Redis
 
-from storefront.auth.denylist import TokenDenylist
 from storefront.auth.passwords import Passwords
 from storefront.core.config import Settings
 from storefront.core.rate_limit import RateLimiter
@@ -20,18 +18,16 @@ class AuthContext:
     secret_key: str
     passwords: Passwords
     limiter: RateLimiter
-    denylist: TokenDenylist
     notifier: Notifier
 
 
-def build_auth_context(settings: Settings, redis: Redis | None) -> AuthContext:
+def build_auth_context(settings: Settings) -> AuthContext:
     secret_key = settings.resolved_secret_key()
     return AuthContext(
         settings=settings,
         secret_key=secret_key,
         passwords=Passwords(),
         limiter=RateLimiter.from_url(settings.redis_url, enabled=settings.rate_limits),
-        denylist=TokenDenylist(redis),
         notifier=Notifier(Sealer(secret_key)),
     )
 

@@ -1,28 +1,33 @@
-"""Access tokens revoked before they expire (logout), by jti: in Redis when configured, so every
-API process refuses them, else in this process."""
+"""Access tokens revoked before they expire (logout), by jti, in PostgreSQL.
 
-import time
+Every API process sees a revocation once its transaction commits, and the check rides on the
+query that loads the caller's account (auth/dependencies.py), so it costs no round trip of its
+own and no other service can be down for it: Redis holds only caches and rate-limit counts."""
 
-from redis.asyncio import Redis
+from datetime import UTC, datetime
 
-_PREFIX = "storefront:denylist:"
+from sqlalchemy import ColumnElement, delete, exists, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storefront.auth.models import RevokedAccessToken
 
 
-class TokenDenylist:
-    def __init__(self, redis: Redis | None) -> None:
-        self._redis = redis
-        self._local: dict[str, float] = {}
+async def revoke_access_token(session: AsyncSession, jti: str, expires_at: int) -> None:
+    """expires_at: the token's exp claim (seconds since the epoch)."""
+    await session.execute(
+        insert(RevokedAccessToken)
+        .values(jti=jti, expires_at=datetime.fromtimestamp(expires_at, UTC))
+        .on_conflict_do_nothing()
+    )
 
-    async def add(self, jti: str, expires_at: int) -> None:
-        ttl = max(1, expires_at - int(time.time()))
-        if self._redis is not None:
-            await self._redis.set(_PREFIX + jti, b"1", ex=ttl)
-            return
-        now = time.time()
-        self._local = {key: until for key, until in self._local.items() if until > now}
-        self._local[jti] = now + ttl
 
-    async def contains(self, jti: str) -> bool:
-        if self._redis is not None:
-            return bool(await self._redis.exists(_PREFIX + jti))
-        return self._local.get(jti, 0.0) > time.time()
+def is_revoked(jti: str) -> ColumnElement[bool]:
+    return exists().where(RevokedAccessToken.jti == jti)
+
+
+async def purge_expired_revocations(session: AsyncSession) -> None:
+    """Rows of tokens that have expired since: their signature check refuses them anyway."""
+    await session.execute(
+        delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < func.now())
+    )

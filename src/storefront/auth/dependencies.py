@@ -8,6 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from storefront.auth.context import AuthDep
+from storefront.auth.denylist import is_revoked
 from storefront.auth.models import Role, User
 from storefront.auth.tokens import INVALID_TOKEN, AccessClaims, decode_access_token
 from storefront.core.database import SessionDep
@@ -25,17 +26,16 @@ async def _current_claims(
     if credentials is None:
         raise Unauthorized()
     claims = decode_access_token(auth.secret_key, credentials.credentials)
-    if await auth.denylist.contains(claims.jti):
-        raise Unauthorized(INVALID_TOKEN)
-    # On the request's own connection: the token is checked in the transaction it authorises.
+    # On the request's own connection: the token is checked in the transaction it authorises,
+    # and its revocation (logout) rides on the same query.
     current = (
         await session.execute(
-            select(User.session_version, User.role).where(
+            select(User.session_version, User.role, is_revoked(claims.jti).label("revoked")).where(
                 User.user_id == claims.user_id, User.is_active
             )
         )
     ).first()
-    if current is None or current.session_version != claims.session_version:
+    if current is None or current.revoked or current.session_version != claims.session_version:
         raise Unauthorized(INVALID_TOKEN)
     # The role as it is now, not as it was when the token was issued.
     return replace(claims, role=Role(current.role))

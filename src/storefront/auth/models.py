@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.core.database import Base, Timestamped
@@ -44,7 +44,8 @@ class LoginFailure(Base):
 
     __tablename__ = "login_failures"
 
-    identifier: Mapped[str] = mapped_column(String(320), primary_key=True)
+    # Text: a key can be longer than the identifier typed ("İ" lowercases to two characters).
+    identifier: Mapped[str] = mapped_column(Text, primary_key=True)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(
@@ -68,6 +69,16 @@ class RefreshToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RevokedAccessToken(Base):
+    """Access tokens ended before they expire (logout), by jti. A row is kept until the token
+    would have expired anyway, then purged."""
+
+    __tablename__ = "revoked_access_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class CodePurpose(StrEnum):

@@ -9,6 +9,8 @@ from storefront.core.schemas import RequestSchema, SuccessResponse
 # give the user-facing messages.
 _TEXT = Field(max_length=512)
 _PASSWORD = Field(max_length=4096)
+# No account has a longer username, email (RFC 3696's 320) or mobile.
+_IDENTIFIER = Field(max_length=320)
 
 
 class RegisterRequest(RequestSchema):
@@ -25,7 +27,7 @@ class RegisterResponse(SuccessResponse):
 
 
 class LoginRequest(RequestSchema):
-    username_or_email: str = _TEXT
+    username_or_email: str = _IDENTIFIER
     password: str = _PASSWORD
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.auth.context import AuthContext
+from storefront.auth.denylist import revoke_access_token
 from storefront.auth.models import RefreshToken, User
 from storefront.auth.tokens import (
     INVALID_TOKEN,
@@ -69,8 +70,9 @@ async def refresh_session(
 async def logout(
     session: AsyncSession, auth: AuthContext, claims: AccessClaims, refresh_token: str | None
 ) -> None:
-    """The access token stops working at once; the refresh token's family is revoked."""
-    await auth.denylist.add(claims.jti, claims.expires_at)
+    """The access token stops working at once; the refresh token's family is revoked. Both in
+    the request's transaction: a logout reported done is recorded."""
+    await revoke_access_token(session, claims.jti, claims.expires_at)
     if refresh_token is None:
         return
     family = select(RefreshToken.family_id).where(

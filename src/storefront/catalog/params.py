@@ -3,15 +3,16 @@ they are documented and their errors are 400s with one entry per field) and the 
 validates requests with the very same models before the framework runs (front.py)."""
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from storefront.catalog.listing import ProductFilters, ProductSort
 from storefront.catalog.schemas import CATEGORY_ID_PATTERN
 from storefront.core.errors import InvalidInput
+from storefront.core.money import TWO_PLACES, Money
 from storefront.core.pagination import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE,
@@ -23,7 +24,16 @@ from storefront.core.schemas import FieldError
 MAX_QUERY_LENGTH = 200
 MAX_BRANDS = 20
 
-Price = Annotated[Decimal | None, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
+
+def _rating_bound(value: Decimal) -> Decimal:
+    """Averages are stored with two places, so "at least x" is exactly "at least x rounded up
+    to two places", a bound that always fits the column (`1e-100000` becomes 0.01)."""
+    return value.quantize(TWO_PLACES, rounding=ROUND_CEILING)
+
+
+# Money brings a price to its two places: `0E-100000` has an exponent no NUMERIC holds.
+Price = Annotated[Money, Field(ge=0)] | None
+Rating = Annotated[Decimal, Field(ge=0, le=5, allow_inf_nan=False), AfterValidator(_rating_bound)]
 SearchText = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_LENGTH)]
 
 
@@ -48,7 +58,7 @@ class ProductListParams(QueryParams):
     min_price: Price = None
     max_price: Price = None
     in_stock: bool | None = None
-    min_rating: Annotated[Decimal | None, Field(ge=0, le=5, allow_inf_nan=False)] = None
+    min_rating: Rating | None = None
     q: SearchText | None = None
     sort: ProductSort | None = None
     page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     hsts_max_age: int = Field(default=31_536_000, ge=0)
     db_pool_size: int = Field(default=10, gt=0)
     db_read_pool_size: int = Field(default=10, gt=0)
+    db_connect_timeout: float = Field(default=5.0, gt=0)
+    db_statement_timeout: float = Field(default=10.0, gt=0)
 
     access_token_ttl: int = Field(default=3600, gt=0)
     refresh_token_ttl: int = Field(default=30 * 24 * 3600, gt=0)

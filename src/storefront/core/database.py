@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storefront.core.config import Settings
+from storefront.core.db_timeouts import asyncpg_timeouts
 from storefront.core.embedded_db import start_embedded_postgres
 from storefront.core.errors import AppError
 
@@ -39,10 +40,24 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    connect_timeout: float | None = None,
+    statement_timeout: float | None = None,
+) -> AsyncEngine:
+    """Timeouts in seconds (None: no limit). A request waits for a pooled connection at most
+    one statement timeout: past that the database is not keeping up."""
     # No pool_pre_ping: it costs a round trip per checkout; a connection found dead is
     # invalidated when it fails, and the pool replaces it.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=statement_timeout if statement_timeout is not None else 30.0,
+        connect_args=dict(asyncpg_timeouts(connect_timeout, statement_timeout)),
+    )
 
 
 def create_sessionmaker(

@@ -1,10 +1,13 @@
 """One error hierarchy: services raise these, one set of handlers renders the envelope."""
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Self
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -80,6 +83,17 @@ class TooManyRequests(AppError):
         super().__init__(message, headers={"Retry-After": str(max(1, retry_after_seconds))})
 
 
+class ServiceUnavailable(AppError):
+    """A service the request needs (the database) is unreachable or too slow right now."""
+
+    status_code = 503
+    default_message = "Service temporarily unavailable. Try again shortly."
+    retry_after_seconds: ClassVar[int] = 5
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"Retry-After": str(self.retry_after_seconds)})
+
+
 class PayloadTooLarge(AppError):
     status_code = 413
     default_message = "Request body is too large."
@@ -99,7 +113,42 @@ STATUS_MESSAGES = {
     413: PayloadTooLarge.default_message,
     415: UnsupportedMediaType.default_message,
     500: AppError.default_message,
+    503: ServiceUnavailable.default_message,
 }
+
+logger = logging.getLogger(__name__)
+
+# SQLSTATE classes of a database that cannot serve now, whatever the statement: connection
+# exception, insufficient resources (too many connections), operator intervention (shutting
+# down, starting up, a statement cancelled by the statement timeout).
+_UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether a driver error means "the database is unreachable or too slow", not "this
+    statement is wrong". OSError covers refused, reset and timed-out connections (TimeoutError
+    is one) and unresolvable hosts; a request does no other I/O that raises it."""
+    if isinstance(exc, OSError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+    sqlstate = getattr(exc, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
+
+
+def unavailable_error(exc: BaseException) -> ServiceUnavailable:
+    """The 503 to answer for a driver error that is_unavailable, logged once (the error's type
+    and SQLSTATE only: its text may quote a statement's parameters)."""
+    logger.warning(
+        "database unavailable",
+        extra={
+            "error": type(exc).__name__,
+            "sqlstate": getattr(getattr(exc, "orig", exc), "sqlstate", None),
+        },
+    )
+    return ServiceUnavailable()
 
 
 def error_response(
@@ -175,6 +224,14 @@ async def _validation_error_handler(_: Request, exc: RequestValidationError) -> 
     return error_response(400, InvalidInput.default_message, errors=field_errors(exc.errors()))
 
 
+async def _unavailable_handler(_: Request, exc: Exception) -> Response:
+    """Driver errors: a 503 when the database cannot serve; anything else goes on to the
+    last-resort 500 (core/http/request_context.py)."""
+    if not is_unavailable(exc):
+        raise exc
+    return render_app_error(unavailable_error(exc))
+
+
 async def _http_error_handler(request: Request, exc: StarletteHTTPException) -> Response:
     message = STATUS_MESSAGES.get(exc.status_code) or str(exc.detail)
     headers = dict(exc.headers or {})
@@ -189,4 +246,7 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Callable[[Request, Any], Awaitab
     AppError: _app_error_handler,
     RequestValidationError: _validation_error_handler,
     StarletteHTTPException: _http_error_handler,
+    DBAPIError: _unavailable_handler,
+    PoolTimeout: _unavailable_handler,
+    OSError: _unavailable_handler,
 }

@@ -11,7 +11,8 @@ that write's transaction).
 """
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
@@ -20,6 +21,9 @@ from fastapi import Depends, Request
 from sqlalchemy import Select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from storefront.core.db_timeouts import asyncpg_timeouts
+from storefront.core.errors import is_unavailable, unavailable_error
 
 Values = Mapping[str, object]
 NO_VALUES: Values = {}
@@ -62,26 +66,56 @@ async def _no_reset(connection: asyncpg.Connection) -> None:
     default reset on every release buys nothing."""
 
 
-async def open_pool(url: str, size: int) -> asyncpg.Pool:
-    """url: a SQLAlchemy or libpq PostgreSQL URL."""
+async def open_pool(
+    url: str,
+    size: int,
+    *,
+    connect_timeout: float | None = None,
+    statement_timeout: float | None = None,
+) -> asyncpg.Pool:
+    """url: a SQLAlchemy or libpq PostgreSQL URL; timeouts in seconds (None: no limit)."""
     dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
-    return await asyncpg.create_pool(dsn, min_size=1, max_size=size, reset=_no_reset)
+    return await asyncpg.create_pool(
+        dsn,
+        min_size=1,
+        max_size=size,
+        reset=_no_reset,
+        **asyncpg_timeouts(connect_timeout, statement_timeout),
+    )
 
 
 class PoolReader:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    """Errors of a database that cannot serve are ServiceUnavailable (503), as on the session
+    path, so the catalog front, which runs outside the framework's handlers, answers them too."""
+
+    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float | None = None) -> None:
         self.pool = pool
+        self.acquire_timeout = acquire_timeout
 
     async def all(self, statement: Select[Any], values: Values = NO_VALUES) -> Sequence[Any]:
         read = compiled(statement)
-        async with self.pool.acquire() as connection:
-            rows: list[asyncpg.Record] = await connection.fetch(read.sql, *read.arguments(values))
+        with _unavailable_as_503():
+            async with self.pool.acquire(timeout=self.acquire_timeout) as connection:
+                rows: list[asyncpg.Record] = await connection.fetch(
+                    read.sql, *read.arguments(values)
+                )
         return rows
 
     async def first(self, statement: Select[Any], values: Values = NO_VALUES) -> Any | None:
         read = compiled(statement)
-        async with self.pool.acquire() as connection:
-            return await connection.fetchrow(read.sql, *read.arguments(values))
+        with _unavailable_as_503():
+            async with self.pool.acquire(timeout=self.acquire_timeout) as connection:
+                return await connection.fetchrow(read.sql, *read.arguments(values))
+
+
+@contextmanager
+def _unavailable_as_503() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        if is_unavailable(exc):
+            raise unavailable_error(exc) from exc
+        raise
 
 
 class SessionReader:
