@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storefront.cart import tasks as cart_tasks
 from storefront.core.config import Settings
 from storefront.core.events.outbox import purge_handled_events
 from storefront.core.events.periodic import PeriodicJob
@@ -33,4 +34,5 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
         PeriodicJob("purge_handled_events", timedelta(hours=1), purge_outbox),
         PeriodicJob("purge_idempotency_keys", timedelta(hours=1), purge_idempotency_keys),
         *order_tasks.periodic_jobs(),
+        cart_tasks.EXPIRE_GUEST_CARTS,
     ]
