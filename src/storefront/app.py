@@ -32,6 +32,8 @@ from storefront.core.reads import PoolReader, open_pool
 from storefront.core.schemas import ErrorResponse
 from storefront.orders.admin_router import router as orders_admin_router
 from storefront.orders.router import router as orders_router
+from storefront.payments.context import build_payments_context
+from storefront.payments.router import router as payments_router
 from storefront.tasks import build_registry, periodic_jobs
 from storefront.users.router import router as users_router
 
@@ -62,9 +64,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources={CACHE_RESOURCE: app.state.catalog_cache},
     )
     app.state.auth = build_auth_context(settings, app.state.redis)
-    registry = build_registry(settings)
+    app.state.payments = build_payments_context(settings, app.state.sessions)
+    registry = build_registry(settings, app.state.payments)
     events = EventContext(
-        settings, app.state.sessions, wake_outbox, registry, periodic_jobs(settings)
+        settings,
+        app.state.sessions,
+        wake_outbox,
+        registry,
+        periodic_jobs(settings, app.state.payments),
     )
     try:
         async with api_event_runtime(events):
@@ -114,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cart_router)
     app.include_router(orders_router)
     app.include_router(orders_admin_router)
+    app.include_router(payments_router)
     app.include_router(health.router)
     return app
 

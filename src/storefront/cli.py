@@ -28,6 +28,7 @@ from storefront.core.errors import AppError
 from storefront.core.events.runtime import EventContext, run_worker
 from storefront.core.logging import configure_logging
 from storefront.core.migrations import migrate
+from storefront.payments.context import build_payments_context
 from storefront.tasks import build_registry, periodic_jobs
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -145,8 +146,9 @@ async def _work(settings: Settings, broker_url: str, database_url: str) -> None:
     catalog = build_catalog_cache(redis) if redis is not None else None
     resources = {CACHE_RESOURCE: catalog} if catalog is not None else {}
     sessions = create_sessionmaker(engine, on_outbox_commit=wake.set, resources=resources)
-    registry = build_registry(settings)
-    context = EventContext(settings, sessions, wake, registry, periodic_jobs(settings))
+    payments = build_payments_context(settings, sessions)
+    registry = build_registry(settings, payments)
+    context = EventContext(settings, sessions, wake, registry, periodic_jobs(settings, payments))
     try:
         await run_worker(context, broker_url, stop, grace_seconds=GRACEFUL_SHUTDOWN_SECONDS)
     finally:

@@ -8,6 +8,7 @@ from storefront.core.database import Base
 from storefront.core.events import models as event_models
 from storefront.notifications import models as notification_models
 from storefront.orders import models as order_models
+from storefront.payments import models as payment_models
 from storefront.payments.gateways import sandbox_models
 from storefront.users import models as users_models
 
@@ -20,6 +21,7 @@ __all__ = [
     "metadata",
     "notification_models",
     "order_models",
+    "payment_models",
     "sandbox_models",
     "users_models",
 ]

@@ -12,16 +12,19 @@ from storefront.core.events.registry import HandlerRegistry
 from storefront.core.idempotency import purge_expired_keys
 from storefront.notifications import tasks as notification_tasks
 from storefront.orders import tasks as order_tasks
+from storefront.payments import tasks as payment_tasks
+from storefront.payments.context import PaymentsContext
 
 
-def build_registry(settings: Settings) -> HandlerRegistry:
+def build_registry(settings: Settings, payments: PaymentsContext) -> HandlerRegistry:
     registry = HandlerRegistry()
     notification_tasks.register(registry, settings)
     order_tasks.register(registry, settings)
+    payment_tasks.register(registry, payments)
     return registry
 
 
-def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
+def periodic_jobs(settings: Settings, payments: PaymentsContext) -> list[PeriodicJob]:
     retention = timedelta(days=settings.outbox_retention_days)
 
     async def purge_outbox(session: AsyncSession) -> None:
@@ -34,5 +37,6 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
         PeriodicJob("purge_handled_events", timedelta(hours=1), purge_outbox),
         PeriodicJob("purge_idempotency_keys", timedelta(hours=1), purge_idempotency_keys),
         *order_tasks.periodic_jobs(),
+        *payment_tasks.periodic_jobs(payments),
         cart_tasks.EXPIRE_GUEST_CARTS,
     ]

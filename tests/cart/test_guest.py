@@ -168,7 +168,6 @@ async def test_an_expired_guest_cart_is_no_ones_and_the_hourly_job_removes_it(
     assert sha256(expired) not in {c.token_hash for c in left}
     assert sorted(c.lines[shirt] for c in left) == [1, 1, 3]
     assert len(await stored_lines(sessions)) == 3  # the expired cart's lines went with it
-    [job] = [
-        job for job in periodic_jobs(app.state.settings) if job.run is purge_expired_guest_carts
-    ]
+    jobs = periodic_jobs(app.state.settings, app.state.payments)
+    [job] = [job for job in jobs if job.run is purge_expired_guest_carts]
     assert job.every == timedelta(hours=1)

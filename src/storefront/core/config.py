@@ -56,6 +56,7 @@ class Settings(BaseSettings):
 
     payment_gateway: Literal["sandbox", "razorpay", "stripe"] = "sandbox"
     payment_gateway_timeout_seconds: float = Field(default=10.0, gt=0)
+    payment_reconcile_after_seconds: int = Field(default=120, gt=0)
     razorpay_key_id: str | None = None
     razorpay_key_secret: SecretStr | None = None
     razorpay_webhook_secret: SecretStr | None = None

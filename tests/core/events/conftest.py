@@ -12,6 +12,7 @@ from storefront.core.events.broker import purge_worker_queues
 from storefront.core.events.models import OutboxEvent
 from storefront.core.events.runtime import EventContext, run_worker
 from storefront.notifications.models import NotificationLog
+from storefront.payments.context import build_payments_context
 from storefront.tasks import build_registry, periodic_jobs
 from tests.smtp_sink import SmtpSink
 from tests.tcp_proxy import TcpProxy
@@ -76,8 +77,11 @@ async def start_worker(engine: AsyncEngine) -> AsyncIterator[WorkerStarter]:
         assert settings.broker_url
         wake = asyncio.Event()
         sessions = create_sessionmaker(engine, on_outbox_commit=wake.set)
-        registry = build_registry(settings)
-        context = EventContext(settings, sessions, wake, registry, periodic_jobs(settings))
+        payments = build_payments_context(settings, sessions)
+        registry = build_registry(settings, payments)
+        context = EventContext(
+            settings, sessions, wake, registry, periodic_jobs(settings, payments)
+        )
         stop = asyncio.Event()
 
         async def work() -> None:

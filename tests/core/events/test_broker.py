@@ -17,6 +17,7 @@ from storefront.core.events.outbox import record_event
 from storefront.core.events.relay import publish_pending
 from storefront.core.events.runtime import EventContext
 from storefront.notifications.service import Notifier
+from storefront.payments.context import build_payments_context
 from storefront.tasks import build_registry
 from tests.core.events.conftest import WorkerStarter, outbox, wait_until
 from tests.smtp_sink import SmtpSink
@@ -67,7 +68,7 @@ async def test_a_worker_killed_before_its_ack_sends_no_second_email(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     with_broker = settings.model_copy(update={"broker_url": clean_broker})
-    registry = build_registry(with_broker)
+    registry = build_registry(with_broker, build_payments_context(with_broker, sessions))
     context = EventContext(with_broker, sessions, asyncio.Event(), registry, [])
     async with unit_of_work(sessions) as session:
         record_event(
