@@ -1,7 +1,7 @@
 """orders, order lines, order timeline, idempotency keys
 
 Revision ID: 7eea0b0f93be
-Revises: c4a7d2e9b1f0
+Revises: b9c0132e48b2
 Create Date: 2026-12-02 16:48:43.361427
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "7eea0b0f93be"
-down_revision: str | None = "c4a7d2e9b1f0"
+down_revision: str | None = "b9c0132e48b2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 
 from storefront.auth.context import build_auth_context
 from storefront.auth.router import router as auth_router
+from storefront.cart.router import router as cart_router
 from storefront.catalog.cache import CACHE_RESOURCE, build_catalog_cache
 from storefront.catalog.front import CatalogFront
 from storefront.catalog.router import router as catalog_router
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(auth_router)
     app.include_router(users_router)
+    app.include_router(cart_router)
     app.include_router(orders_router)
     app.include_router(orders_admin_router)
     app.include_router(payments_router)

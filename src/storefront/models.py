@@ -1,7 +1,7 @@
 """Every module's tables on one metadata, for Alembic and the test harness."""
 
 from storefront.auth import models as auth_models
-from storefront.cart import service as cart_models
+from storefront.cart import models as cart_models
 from storefront.catalog import models as catalog_models
 from storefront.core import idempotency as idempotency_models
 from storefront.core.database import Base

@@ -5,6 +5,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.auth.denylist import purge_expired_revocations
+from storefront.cart import tasks as cart_tasks
 from storefront.core.config import Settings
 from storefront.core.events.outbox import purge_handled_events
 from storefront.core.events.periodic import PeriodicJob
@@ -39,4 +40,5 @@ def periodic_jobs(settings: Settings, payments: PaymentsContext) -> list[Periodi
         PeriodicJob("purge_idempotency_keys", timedelta(hours=1), purge_idempotency_keys),
         *order_tasks.periodic_jobs(),
         *payment_tasks.periodic_jobs(payments),
+        cart_tasks.EXPIRE_GUEST_CARTS,
     ]

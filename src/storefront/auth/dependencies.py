@@ -1,4 +1,5 @@
-"""Who is calling: the `CurrentUser` and `AdminUser` dependencies, defined once."""
+"""Who is calling: the `CurrentUser`, `AdminUser` and `OptionalUser` dependencies, defined
+once."""
 
 from dataclasses import replace
 from typing import Annotated
@@ -42,6 +43,22 @@ async def _current_claims(
 
 
 CurrentUser = Annotated[AccessClaims, Depends(_current_claims)]
+
+
+async def _optional_claims(
+    auth: AuthDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AccessClaims | None:
+    """None without a bearer token (a guest); a token that is sent is checked as for
+    CurrentUser: an invalid one is a 401, never a guest."""
+    if credentials is None:
+        return None
+    return await _current_claims(auth, session, credentials)
+
+
+# For routes that serve guests and users alike (the cart).
+OptionalUser = Annotated[AccessClaims | None, Depends(_optional_claims)]
 
 
 async def _admin_claims(claims: CurrentUser) -> AccessClaims:

@@ -1,6 +1,8 @@
 """HTTP for accounts: /api/v1/auth/..."""
 
-from fastapi import APIRouter, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, status
 
 from storefront.auth import login as login_service
 from storefront.auth import recovery, registration, sessions, verification
@@ -20,6 +22,7 @@ from storefront.auth.schemas import (
     TokenResponse,
 )
 from storefront.auth.sessions import IssuedTokens
+from storefront.cart import service as cart_service
 from storefront.core.database import SessionDep
 from storefront.core.http import API_PREFIX
 from storefront.core.openapi import RATE_LIMITED, UNAUTHORIZED, documented
@@ -62,12 +65,21 @@ async def register(
     ),
 )
 async def login(
-    body: LoginRequest, request: Request, auth: AuthDep, session: SessionDep
+    body: LoginRequest,
+    request: Request,
+    auth: AuthDep,
+    session: SessionDep,
+    x_cart_token: Annotated[
+        str | None, Header(description="A guest cart to merge into the user's cart.")
+    ] = None,
 ) -> TokenResponse:
     account = normalize_identifier(body.username_or_email, auth.settings.default_region)
     await auth.limiter.hit("30/minute", "login", "ip", client_ip(request))
     await auth.limiter.hit("10/minute", "login", "account", account)
-    return _tokens(await login_service.login(session, auth, body.username_or_email, body.password))
+    issued = await login_service.login(session, auth, body.username_or_email, body.password)
+    if x_cart_token is not None:
+        await cart_service.merge_guest_cart(session, auth.settings, issued.user_id, x_cart_token)
+    return _tokens(issued)
 
 
 @router.post(

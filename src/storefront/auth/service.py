@@ -11,7 +11,7 @@ from storefront.auth.account import (
 )
 from storefront.auth.contact import normalize_mobile
 from storefront.auth.context import AuthContext, AuthDep
-from storefront.auth.dependencies import AdminUser, CurrentUser
+from storefront.auth.dependencies import AdminUser, CurrentUser, OptionalUser
 from storefront.auth.schemas import TokenResponse
 from storefront.auth.sessions import IssuedTokens
 from storefront.auth.tokens import AccessClaims
@@ -24,6 +24,7 @@ __all__ = [
     "AuthDep",
     "CurrentUser",
     "IssuedTokens",
+    "OptionalUser",
     "TokenResponse",
     "change_password",
     "delete_account",

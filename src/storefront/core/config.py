@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     max_pending_orders: int = Field(default=3, gt=0)
     order_payment_minutes: int = Field(default=30, gt=0)
 
+    cart_max_line_quantity: int = Field(default=10, gt=0)
+    cart_max_lines: int = Field(default=50, gt=0)
+    guest_cart_ttl_days: int = Field(default=30, gt=0)
+
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Self:
         if self.env is Environment.PRODUCTION:

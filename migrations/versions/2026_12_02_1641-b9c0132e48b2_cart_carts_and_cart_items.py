@@ -1,12 +1,8 @@
-"""STAND-IN cart tables, until the cart module (issue 12) lands
+"""cart: carts and cart items
 
-Only so that the orders branch can be tested before the cart branch is merged: drop this
-migration with src/storefront/cart/service.py's stand-in, and chain the orders migration
-(7eea0b0f93be) after the cart's.
-
-Revision ID: c4a7d2e9b1f0
+Revision ID: b9c0132e48b2
 Revises: 908a498df6b9
-Create Date: 2026-12-02 16:47:00.000000
+Create Date: 2026-12-02 16:41:03.096646
 """
 
 from collections.abc import Sequence
@@ -15,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "c4a7d2e9b1f0"
+revision: str = "b9c0132e48b2"
 down_revision: str | None = "908a498df6b9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -26,7 +22,8 @@ def upgrade() -> None:
         "carts",
         sa.Column("cart_id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=True),
-        sa.Column("token_hash", sa.String(length=64), nullable=True),
+        sa.Column("token_hash", sa.CHAR(length=64), nullable=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -39,7 +36,9 @@ def upgrade() -> None:
             server_default=sa.text("now()"),
             nullable=False,
         ),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "(token_hash IS NULL) = (expires_at IS NULL)", name=op.f("ck_carts_guests_expire")
+        ),
         sa.CheckConstraint(
             "(user_id IS NULL) <> (token_hash IS NULL)", name=op.f("ck_carts_one_owner")
         ),
@@ -50,6 +49,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_carts_token_hash")),
         sa.UniqueConstraint("user_id", name=op.f("uq_carts_user_id")),
     )
+    op.create_index(
+        "ix_carts_expires_at",
+        "carts",
+        ["expires_at"],
+        unique=False,
+        postgresql_where=sa.text("expires_at IS NOT NULL"),
+    )
     op.create_table(
         "cart_items",
         sa.Column("item_id", sa.Uuid(), nullable=False),
@@ -57,7 +63,7 @@ def upgrade() -> None:
         sa.Column("product_id", sa.Uuid(), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("added_unit_price", sa.Numeric(precision=12, scale=2), nullable=False),
-        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("currency", sa.CHAR(length=3), nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -87,4 +93,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("cart_items")
+    op.drop_index(
+        "ix_carts_expires_at",
+        table_name="carts",
+        postgresql_where=sa.text("expires_at IS NOT NULL"),
+    )
     op.drop_table("carts")
