@@ -25,7 +25,7 @@ async def _current_claims(
     if credentials is None:
         raise Unauthorized()
     claims = decode_access_token(auth.secret_key, credentials.credentials)
-    if await auth.denylist.contains(claims.jti):
+    if await auth.denylist.contains(str(claims.session_id)):
         raise Unauthorized(INVALID_TOKEN)
     # On the request's own connection: the token is checked in the transaction it authorises.
     current = (
