@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.auth.contact import normalize_email, normalize_mobile
+from storefront.auth.contact import lookup_key, normalize_email, normalize_mobile
 from storefront.auth.context import AuthContext
 from storefront.auth.models import CodePurpose, Role, User
 from storefront.auth.registration import TAKEN_MESSAGE, password_errors
@@ -196,7 +196,7 @@ async def _ensure_available(
     checks = []
     if email is not None:
         checks.append(
-            ("email", func.lower(User.email) == email.lower(), "This email is already registered.")
+            ("email", User.email_key == lookup_key(email), "This email is already registered.")
         )
     if mobile is not None:
         checks.append(

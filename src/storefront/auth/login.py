@@ -5,7 +5,7 @@ accounts exist. The failure's errors are `committing()`: the count survives the 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,14 +32,9 @@ async def find_user(
     session: AsyncSession, identifier: str, region: str, *, for_update: bool = False
 ) -> User | None:
     """The active account an identifier (username, email or mobile) names, if any."""
+    column = {"mobile": User.mobile, "email": User.email_key, "username": User.username_key}
     key = normalize_identifier(identifier, region)
-    kind = identifier_kind(identifier)
-    condition = (
-        User.mobile == key
-        if kind == "mobile"
-        else func.lower(User.email if kind == "email" else User.username) == key
-    )
-    query = select(User).where(condition, User.is_active)
+    query = select(User).where(column[identifier_kind(identifier)] == key, User.is_active)
     return await session.scalar(query.with_for_update() if for_update else query)
 
 
