@@ -1,7 +1,9 @@
 """Login with lockout. Failures are counted per account, and per normalised identifier when no
 account matches, with the same thresholds and answers, so 401 and 423 reveal nothing about which
-accounts exist. The failure's errors are `committing()`: the count survives the error."""
+accounts exist: every failure, locked or not, known account or not, costs one password hash.
+The failure's errors are `committing()`: the count survives the error."""
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -48,19 +50,28 @@ async def login(
     if user is None:
         await auth.passwords.verify_dummy(password)
         outcome = await _unknown_identifier_failed(session, auth, identifier, now)
-    elif user.account_locked_until is not None and user.account_locked_until > now:
-        outcome = _Lock(user.account_locked_until)
-    elif await auth.passwords.verify(user.password_hash, password):
-        user.failed_login_count = 0
-        user.account_locked_until = None
-        if auth.passwords.needs_rehash(user.password_hash):
-            user.password_hash = await auth.passwords.hash(password)
-        return await start_session(session, auth, user)
     else:
-        outcome = _account_failed(auth, user, now)
+        # Checked even while locked (and the result ignored then), so that a locked account
+        # answers no sooner than an unknown identifier, which costs a dummy hash.
+        correct = await auth.passwords.verify(user.password_hash, password)
+        if user.account_locked_until is not None and user.account_locked_until > now:
+            outcome = _Lock(user.account_locked_until)
+        elif correct:
+            user.failed_login_count = 0
+            user.account_locked_until = None
+            if auth.passwords.needs_rehash(user.password_hash):
+                user.password_hash = await auth.passwords.hash(password)
+            return await start_session(session, auth, user)
+        else:
+            outcome = _account_failed(auth, user, now)
     if isinstance(outcome, _Lock):
-        raise Locked(locked_message(outcome.until)).committing()
+        raise _locked(outcome.until, now).committing()
     raise Unauthorized(INVALID_CREDENTIALS).committing()
+
+
+def _locked(until: datetime, now: datetime) -> Locked:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    return Locked(locked_message(until), headers={"Retry-After": str(seconds)})
 
 
 def _one_more_failure(auth: AuthContext, failures: int, now: datetime) -> tuple[int, _Lock | None]:
