@@ -15,6 +15,11 @@ FORGOT = {
     "status": "success",
     "message": "If an account matches, a reset code has been sent to it.",
 }
+INVALID_CODE = {
+    "status": "error",
+    "message": "Invalid input.",
+    "errors": [{"field": "code", "message": "Invalid or expired code."}],
+}
 
 
 def reset_body(code: str, identifier: str = EMAIL, password: str = NEW_PASSWORD) -> dict[str, str]:
@@ -123,7 +128,28 @@ async def test_reset_for_an_unknown_account_is_a_plain_invalid_code(
     )
 
     assert response.status_code == 400
-    assert response.json()["errors"] == [{"field": "code", "message": "Invalid or expired code."}]
+    assert response.json() == INVALID_CODE
+
+
+@pytest.mark.parametrize(
+    "new_password",
+    ["weak", "xJohn_Doe1!", NEW_PASSWORD],  # too weak, holds the username, acceptable
+)
+async def test_a_wrong_code_answers_the_same_for_a_real_and_an_unknown_account(
+    client: httpx.AsyncClient, new_password: str
+) -> None:
+    await logged_in(client)
+
+    real = await client.post(
+        "/api/v1/auth/password/reset", json=reset_body("123456", password=new_password)
+    )
+    unknown = await client.post(
+        "/api/v1/auth/password/reset",
+        json=reset_body("123456", identifier="nobody@example.com", password=new_password),
+    )
+
+    assert (real.status_code, real.json()) == (400, INVALID_CODE)
+    assert (unknown.status_code, unknown.json()) == (400, INVALID_CODE)
 
 
 async def test_no_secret_reaches_the_logs_in_a_full_account_flow(

@@ -1,5 +1,7 @@
-"""Forgotten passwords: a code to the account's email or mobile, then a new password. The
-request answers the same whether or not the account exists, and sends nothing when it does not."""
+"""Forgotten passwords: a code to the account's email or mobile, then a new password. Both
+answer the same whether or not the account exists: the request sends nothing when it does not,
+and the reset checks the code before anything else, so an unknown account fails the same check
+as a wrong code."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,8 +34,11 @@ async def reset_password(
     user = await find_user(
         session, request.identifier, auth.settings.default_region, for_update=True
     )
-    if user is None:
-        raise InvalidInput(errors=[INVALID_CODE])
+    if user is None or not await consume_code(
+        session, auth, user.user_id, CodePurpose.RESET_PASSWORD, request.code
+    ):
+        # Committing, so that the wrong guess counts against the code.
+        raise InvalidInput(errors=[INVALID_CODE]).committing()
     errors = password_errors(
         request.new_password,
         request.confirm_password,
@@ -42,12 +47,8 @@ async def reset_password(
         confirm_field="confirm_password",
     )
     if errors:
+        # Not committing: the code's use rolls back with the rest, so it stays good for a retry.
         raise InvalidInput(errors=errors)
-    if not await consume_code(
-        session, auth, user.user_id, CodePurpose.RESET_PASSWORD, request.code
-    ):
-        # Committing, so that the wrong guess counts against the code.
-        raise InvalidInput(errors=[INVALID_CODE]).committing()
     user.password_hash = await auth.passwords.hash(request.new_password)
     user.account_locked_until = None
     user.failed_login_count = 0
