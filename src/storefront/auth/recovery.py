@@ -1,14 +1,16 @@
-"""Forgotten passwords: a code to the account's email or mobile, then a new password. Both
-answer the same whether or not the account exists: the request sends nothing when it does not,
-and the reset checks the code before anything else, so an unknown account fails the same check
-as a wrong code."""
+"""Forgotten passwords: a code to the account's verified email or mobile, then a new password.
+Both answer the same whether or not the account exists: the request sends nothing when it does
+not (nor to a contact not yet verified, which may be a stranger's), and the reset checks the
+code before anything else, so an unknown account fails the same check as a wrong code."""
+
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.auth.contact import identifier_kind
+from storefront.auth.contact import IdentifierKind, identifier_kind
 from storefront.auth.context import AuthContext
 from storefront.auth.login import find_user
-from storefront.auth.models import CodePurpose
+from storefront.auth.models import CodePurpose, User
 from storefront.auth.registration import password_errors
 from storefront.auth.schemas import ResetPasswordRequest
 from storefront.auth.sessions import revoke_all_sessions
@@ -18,12 +20,30 @@ from storefront.core.errors import InvalidInput
 FORGOT_MESSAGE = "If an account matches, a reset code has been sent to it."
 RESET_MESSAGE = "Your password has been reset. Log in with the new password."
 
+Contact = Literal["email", "mobile"]
+
 
 async def forgot_password(session: AsyncSession, auth: AuthContext, identifier: str) -> None:
     user = await find_user(session, identifier, auth.settings.default_region)
-    if user is not None:
-        by_sms = identifier_kind(identifier) == "mobile"
+    if user is None:
+        return
+    channel = _reset_channel(user, identifier_kind(identifier))
+    if channel is not None:
+        by_sms = channel == "mobile"
         await issue_code(session, auth, user, CodePurpose.RESET_PASSWORD, by_sms=by_sms)
+
+
+def _reset_channel(user: User, kind: IdentifierKind) -> Contact | None:
+    """The contact the identifier names, if it is verified; for a username, the verified email,
+    else the verified mobile."""
+    verified: list[Contact] = []
+    if user.is_email_verified:
+        verified.append("email")
+    if user.is_mobile_verified:
+        verified.append("mobile")
+    if kind == "username":
+        return verified[0] if verified else None
+    return kind if kind in verified else None
 
 
 async def reset_password(
