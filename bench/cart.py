@@ -119,7 +119,10 @@ async def prepare() -> Prepared:
                 ],
             )
         key = app.state.auth.secret_key
-        tokens = [issue_access_token(key, user_id, Role.CUSTOMER, 1, 86400) for user_id in ids]
+        tokens = [
+            issue_access_token(key, user_id, Role.CUSTOMER, 1, 86400, session_id=uuid.uuid4())
+            for user_id in ids
+        ]
         headers = {"Authorization": f"Bearer {tokens[0]}"}
         first = {"product_id": products[0], "quantity": 1}
         (await client.post(f"{CART}/items", json=first, headers=headers)).raise_for_status()

@@ -60,6 +60,28 @@ async def logged_in(client: httpx.AsyncClient, **overrides: str) -> dict[str, An
     return tokens
 
 
+async def verify_email(
+    client: httpx.AsyncClient, sink: SmtpSink, tokens: dict[str, Any], to: str, count: int = 1
+) -> None:
+    """Confirm the code in email number `count` to `to` (a password reset needs a verified
+    contact)."""
+    code = await emailed_code(sink, to, count)
+    response = await client.post(
+        "/api/v1/auth/verify/email/confirm", json={"code": code}, headers=tokens["headers"]
+    )
+    assert response.status_code == 200, response.text
+
+
+async def verify_mobile(
+    client: httpx.AsyncClient, data_dir: Path, tokens: dict[str, Any], to: str, count: int = 1
+) -> None:
+    code = await texted_code(data_dir, to, count)
+    response = await client.post(
+        "/api/v1/auth/verify/mobile/confirm", json={"code": code}, headers=tokens["headers"]
+    )
+    assert response.status_code == 200, response.text
+
+
 async def emailed_code(sink: SmtpSink, to: str, count: int = 1) -> str:
     """The code in the newest of the first `count` emails sent to `to`."""
     deadline = time.monotonic() + 10

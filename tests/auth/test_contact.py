@@ -137,3 +137,27 @@ def test_normalize_identifier_gives_the_lookup_key_and_never_raises(
 def test_the_prefix_of_deleted_accounts_is_reserved() -> None:
     with pytest.raises(ValueError, match=exactly("This username is not available.")):
         normalize_username("Deleted_abc123")
+
+
+@pytest.mark.parametrize("username", ["123456", "98123456789"])
+def test_digits_only_usernames_are_refused(username: str) -> None:
+    with pytest.raises(ValueError, match=exactly("Username must not be only digits.")):
+        normalize_username(username)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("İx@example.com", "i\u0307x@example.com"),  # Python's lower() of İ is i + a dot
+        ("\uff4a\uff4f\uff48\uff4e@example.com", "john@example.com"),  # fullwidth letters
+        ("STRASSE@example.com", "straße@example.com"),
+    ],
+)
+def test_emails_that_fold_together_have_one_key(one: str, other: str) -> None:
+    assert email_key(one) == email_key(other)
+    assert normalize_identifier(one, "IN") == normalize_identifier(other, "IN") == email_key(one)
+
+
+def test_an_email_whose_key_outgrows_the_column_is_refused() -> None:
+    with pytest.raises(ValueError, match=exactly(EMAIL)):
+        normalize_email("\ufdfa" * 30 + "@example.com")  # one character, 18 in NFKC

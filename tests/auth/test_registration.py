@@ -1,11 +1,12 @@
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storefront.auth.models import User
-from tests.auth.conftest import PASSWORD, emailed_code, register, registration
+from tests.auth.conftest import PASSWORD, emailed_code, login, register, registration
 from tests.smtp_sink import SmtpSink
 
 
@@ -149,3 +150,57 @@ async def test_missing_fields_and_wrong_types_are_400(client: httpx.AsyncClient)
     assert response.status_code == 400
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"username", "email", "mobile", "password", "confirm_password"}
+
+
+async def test_emails_equal_once_case_is_folded_are_one_account(
+    client: httpx.AsyncClient,
+) -> None:
+    first = await register(client, email="İx@example.com")
+
+    # "i̇" here is "i" and a combining dot: what Python's lower() makes of "İ".
+    second = await client.post(
+        "/api/v1/auth/register",
+        json=registration(username="jane_doe", email="i\u0307x@example.com", mobile="9812345678"),
+    )
+    logged_in = await login(client, "I\u0307X@EXAMPLE.COM")
+
+    assert second.status_code == 409
+    assert second.json()["errors"] == [
+        {"field": "email", "message": "This email is already registered."}
+    ]
+    assert logged_in.status_code == 200
+    assert logged_in.json()["user_id"] == first["user_id"]
+
+
+async def test_a_fullwidth_lookalike_of_a_registered_email_is_taken(
+    client: httpx.AsyncClient,
+) -> None:
+    await register(client)
+
+    lookalike = "\uff4a\uff4f\uff48\uff4e.doe@example.com"  # "john" in fullwidth letters
+
+    response = await client.post(
+        "/api/v1/auth/register",
+        json=registration(username="jane_doe", email=lookalike, mobile="9812345678"),
+    )
+
+    assert response.status_code == 409
+    assert [e["field"] for e in response.json()["errors"]] == ["email"]
+
+
+@pytest.mark.parametrize("username", ["9812345678", "123456"])
+async def test_a_digits_only_username_is_refused(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], username: str
+) -> None:
+    # A login by "9812345678" is read as that mobile number: the username could never log in,
+    # and its failures would lock the account that has the number.
+    await register(client, username="jane_doe", email="jane@example.com", mobile="9812345678")
+
+    response = await client.post("/api/v1/auth/register", json=registration(username=username))
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "username", "message": "Username must not be only digits."}
+    ]
+    async with sessions() as session:
+        assert (await session.scalars(select(User.username))).all() == ["jane_doe"]

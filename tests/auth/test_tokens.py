@@ -21,7 +21,7 @@ from storefront.core.events.models import PeriodicJobRun
 from storefront.core.events.periodic import run_due_jobs
 from storefront.core.http import API_PREFIX
 from storefront.tasks import periodic_jobs
-from tests.auth.conftest import logged_in
+from tests.auth.conftest import logged_in, login
 
 probe = APIRouter(prefix=API_PREFIX)
 
@@ -69,6 +69,19 @@ async def test_access_token_claims(app: FastAPI, client: httpx.AsyncClient) -> N
     assert (await client.get("/api/v1/probe/me", headers=tokens["headers"])).status_code == 200
 
 
+async def test_access_tokens_of_one_session_share_its_id(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+    refreshed = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    other_login = await login(client)
+
+    session_ids = [claims_of(t)["sid"] for t in (tokens["token"], refreshed.json()["token"])]
+    assert session_ids[0] == session_ids[1]
+    assert uuid.UUID(str(session_ids[0]))
+    assert claims_of(other_login.json()["token"])["sid"] != session_ids[0]
+
+
 async def test_no_token_is_401_with_www_authenticate(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/probe/me")
 
@@ -101,6 +114,10 @@ async def test_forged_tampered_and_expired_tokens_are_401(
         "missing jti": jwt.encode(
             {k: v for k, v in claims.items() if k != "jti"}, secret(app), algorithm="HS256"
         ),
+        "missing sid": jwt.encode(
+            {k: v for k, v in claims.items() if k != "sid"}, secret(app), algorithm="HS256"
+        ),
+        "malformed sid": jwt.encode(claims | {"sid": 42}, secret(app), algorithm="HS256"),
         "garbage": "not.a.jwt",
     }
     for name, token in forged.items():
@@ -183,6 +200,33 @@ async def test_logout_ends_the_access_and_the_refresh_token(client: httpx.AsyncC
     assert refreshed.status_code == 401
 
 
+async def test_logout_with_only_the_bearer_token_ends_the_whole_session(
+    client: httpx.AsyncClient,
+) -> None:
+    first = await logged_in(client)
+    refreshed = (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    ).json()
+    bearer = {"Authorization": f"Bearer {refreshed['token']}"}
+    other_device = (await login(client)).json()
+
+    response = await client.post("/api/v1/auth/logout", headers=bearer)
+
+    assert response.status_code == 200
+    stolen_refresh = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": refreshed["refresh_token"]}
+    )
+    assert stolen_refresh.status_code == 401
+    for headers in (bearer, first["headers"]):  # the session's earlier access token too
+        assert (await client.get("/api/v1/probe/me", headers=headers)).status_code == 401
+    other_bearer = {"Authorization": f"Bearer {other_device['token']}"}
+    assert (await client.get("/api/v1/probe/me", headers=other_bearer)).status_code == 200
+    other_refresh = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": other_device["refresh_token"]}
+    )
+    assert other_refresh.status_code == 200
+
+
 async def test_a_logout_in_one_process_is_seen_by_every_other(
     settings: Settings, client: httpx.AsyncClient
 ) -> None:
@@ -212,7 +256,7 @@ async def test_revocations_of_tokens_expired_since_are_purged_hourly(
     )
     for tokens in (first, second):
         await client.post("/api/v1/auth/logout", headers=tokens["headers"])
-    expired_jti = str(claims_of(first["token"])["jti"])
+    expired_jti = str(claims_of(first["token"])["sid"])
     async with unit_of_work(sessions) as session:
         await session.execute(
             update(RevokedAccessToken)
@@ -227,5 +271,5 @@ async def test_revocations_of_tokens_expired_since_are_purged_hourly(
     assert "purge_expired_revocations" in ran
     async with sessions() as session:
         kept = set((await session.scalars(select(RevokedAccessToken.jti))).all())
-    assert kept == {claims_of(second["token"])["jti"]}
+    assert kept == {claims_of(second["token"])["sid"]}
     assert (await client.get("/api/v1/probe/me", headers=second["headers"])).status_code == 401

@@ -92,5 +92,7 @@ async def user_headers(
                 role=role,
             )
         )
-    token = issue_access_token(app.state.auth.secret_key, user_id, role, 1, 3600)
+    token = issue_access_token(
+        app.state.auth.secret_key, user_id, role, 1, 3600, session_id=uuid.uuid4()
+    )
     return {"Authorization": f"Bearer {token}"}

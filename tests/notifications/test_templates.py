@@ -15,6 +15,7 @@ EMAIL_CONTEXTS: dict[str, dict[str, object]] = {
     "email_otp": {"username": "ann", "code": "482913", "expires_minutes": 10},
     "welcome": {"username": "ann"},
     "password_reset": {"username": "ann", "code": "771204", "expires_minutes": 15},
+    "contact_changed": {"username": "ann", "changed": "email address"},
     "order_confirmation": {
         "username": "ann",
         "order_id": "ORD-42",
@@ -52,6 +53,7 @@ EMAIL_ESSENTIALS = {
     "email_otp": ["482913", "10 minutes"],
     "welcome": ["Storefront"],
     "password_reset": ["771204", "15 minutes"],
+    "contact_changed": ["email address", "If you did not make this change"],
     "order_confirmation": ["ORD-42", "Desk lamp", "649.50 SEK", "1299.00 SEK", "1324.00 SEK"],
     "payment_receipt": ["ORD-42", "PAY-7", "1324.00 SEK", "2025-03-01 14:05 UTC"],
     "order_status_change": ["ORD-42", "shipped", "TRK-9"],

@@ -93,7 +93,9 @@ async def add_buyers(
                     is_default=True,
                 )
             )
-            token = issue_access_token(app.state.auth.secret_key, user_id, role, 1, 3600)
+            token = issue_access_token(
+                app.state.auth.secret_key, user_id, role, 1, 3600, session_id=uuid.uuid4()
+            )
             buyers.append(
                 Buyer(
                     user_id,

@@ -1,5 +1,6 @@
 import asyncio
 import re
+import time
 from typing import Any
 
 import httpx
@@ -9,13 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storefront.auth.models import CodePurpose, OneTimeCode, Role
 from storefront.core.config import Settings
-from tests.auth.conftest import emailed_code, logged_in, texted_code
+from tests.auth.conftest import PASSWORD, emailed_code, logged_in, texted_code
 from tests.smtp_sink import SmtpSink
 from tests.users.conftest import jane, stored_user
 
 ME = "/api/v1/users/me"
 EMAIL = "john.doe@example.com"
 UTC_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+CURRENT_PASSWORD_REQUIRED = "Current password is required to change email or mobile."
+CONTACT_CHANGED = "Your Storefront contact details were changed"
 
 
 async def patch_me(
@@ -30,6 +33,10 @@ async def confirm(
     return await client.post(
         f"/api/v1/auth/verify/{what}/confirm", json={"code": code}, headers=tokens["headers"]
     )
+
+
+async def forgot(client: httpx.AsyncClient, identifier: str) -> httpx.Response:
+    return await client.post("/api/v1/auth/password/forgot", json={"identifier": identifier})
 
 
 async def codes_sent(sessions: async_sessionmaker[AsyncSession], purpose: CodePurpose) -> int:
@@ -124,7 +131,9 @@ async def test_a_new_email_is_unverified_until_the_code_sent_to_it_is_confirmed(
     assert (await confirm(client, tokens, "email", await emailed_code(smtp_sink, EMAIL))).is_success
     old_code_count = await codes_sent(sessions, CodePurpose.VERIFY_EMAIL)
 
-    response = await patch_me(client, tokens, {"email": "John.New@Example.COM"})
+    response = await patch_me(
+        client, tokens, {"email": "John.New@Example.COM", "current_password": PASSWORD}
+    )
 
     assert response.status_code == 200
     user = response.json()["user"]
@@ -143,7 +152,9 @@ async def test_a_new_mobile_is_unverified_until_the_texted_code_is_confirmed(
     first = await texted_code(settings.data_dir, "+919876543210")
     assert (await confirm(client, tokens, "mobile", first)).status_code == 200
 
-    response = await patch_me(client, tokens, {"mobile": "98123 45678"})
+    response = await patch_me(
+        client, tokens, {"mobile": "98123 45678", "current_password": PASSWORD}
+    )
 
     assert response.status_code == 200
     user = response.json()["user"]
@@ -176,7 +187,12 @@ async def test_an_email_or_mobile_of_another_account_is_a_conflict(
     response = await patch_me(
         client,
         tokens,
-        {"full_name": "John", "email": "JANE.DOE@example.com", "mobile": "+91 98123 45678"},
+        {
+            "full_name": "John",
+            "email": "JANE.DOE@example.com",
+            "mobile": "+91 98123 45678",
+            "current_password": PASSWORD,
+        },
     )
 
     assert response.status_code == 409
@@ -197,6 +213,7 @@ async def test_invalid_contacts_are_reported_per_field(client: httpx.AsyncClient
     assert response.json()["errors"] == [
         {"field": "email", "message": "Enter a valid email address."},
         {"field": "mobile", "message": "Enter a valid mobile number."},
+        {"field": "current_password", "message": CURRENT_PASSWORD_REQUIRED},
     ]
 
 
@@ -243,7 +260,8 @@ async def test_two_accounts_racing_for_one_email_get_one_success_and_one_conflic
     for n in range(5):
         email = f"shared{n}@example.com"
         responses = await asyncio.gather(
-            patch_me(client, john, {"email": email}), patch_me(client, other, {"email": email})
+            patch_me(client, john, {"email": email, "current_password": PASSWORD}),
+            patch_me(client, other, {"email": email, "current_password": PASSWORD}),
         )
 
         assert sorted(r.status_code for r in responses) == [200, 409]
@@ -261,7 +279,7 @@ async def test_a_code_sent_to_the_old_email_cannot_verify_the_new_one(
     tokens = await logged_in(client)
     old_code = await emailed_code(smtp_sink, EMAIL)
 
-    await patch_me(client, tokens, {"email": "john.new@example.com"})
+    await patch_me(client, tokens, {"email": "john.new@example.com", "current_password": PASSWORD})
     new_code = await emailed_code(smtp_sink, "john.new@example.com")
 
     if old_code != new_code:
@@ -273,8 +291,15 @@ async def test_a_code_sent_to_the_old_email_cannot_verify_the_new_one(
 async def test_contact_changes_are_rate_limited_per_account(client: httpx.AsyncClient) -> None:
     tokens = await logged_in(client)
 
-    changes = [await patch_me(client, tokens, {"email": f"john{n}@example.com"}) for n in range(10)]
-    too_many = await patch_me(client, tokens, {"email": "john.last@example.com"})
+    changes = [
+        await patch_me(
+            client, tokens, {"email": f"john{n}@example.com", "current_password": PASSWORD}
+        )
+        for n in range(10)
+    ]
+    too_many = await patch_me(
+        client, tokens, {"email": "john.last@example.com", "current_password": PASSWORD}
+    )
     name_only = await patch_me(client, tokens, {"full_name": "John"})
 
     assert {r.status_code for r in changes} == {200}
@@ -282,3 +307,97 @@ async def test_contact_changes_are_rate_limited_per_account(client: httpx.AsyncC
     assert int(too_many.headers["retry-after"]) >= 1
     assert name_only.status_code == 200
     assert name_only.json()["user"]["email"] == "john9@example.com"
+
+
+@pytest.mark.parametrize(
+    ("change", "password", "message"),
+    [
+        ({"email": "attacker@example.com"}, None, CURRENT_PASSWORD_REQUIRED),
+        ({"email": "attacker@example.com"}, "Wrong@123$", "Current password is incorrect."),
+        ({"mobile": "9812345678"}, None, CURRENT_PASSWORD_REQUIRED),
+        ({"mobile": "9812345678"}, "Wrong@123$", "Current password is incorrect."),
+    ],
+)
+async def test_a_token_alone_cannot_change_the_email_or_mobile(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    change: dict[str, str],
+    password: str | None,
+    message: str,
+) -> None:
+    tokens = await logged_in(client)
+    body = change | ({} if password is None else {"current_password": password})
+
+    response = await patch_me(client, tokens, body | {"full_name": "Mallory"})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "current_password", "message": message}]
+    stored = await stored_user(sessions, tokens["user_id"])
+    assert (stored.email, stored.mobile, stored.full_name) == (EMAIL, "+919876543210", None)
+    assert await codes_sent(sessions, CodePurpose.VERIFY_EMAIL) == 1  # registration's only
+    assert await codes_sent(sessions, CodePurpose.VERIFY_MOBILE) == 1
+
+
+async def test_the_name_alone_changes_without_the_password(client: httpx.AsyncClient) -> None:
+    tokens = await logged_in(client)
+
+    response = await patch_me(client, tokens, {"full_name": "John"})
+
+    assert response.status_code == 200
+
+
+async def notices(sink: SmtpSink, to: str, count: int = 1) -> list[str]:
+    """The text of the contact-change notices sent to `to`, once `count` have arrived."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = [m for m in sink.messages if m["To"] == to and m["Subject"] == CONTACT_CHANGED]
+        if len(found) >= count:
+            return [m.get_body(("plain",)).get_content() for m in found]  # type: ignore[union-attr]
+        if time.monotonic() > deadline:
+            pytest.fail(f"no contact-change notice number {count} to {to}")
+        await asyncio.sleep(0.02)
+
+
+async def test_the_old_address_is_told_of_an_email_change_and_the_email_of_a_mobile_change(
+    client: httpx.AsyncClient, smtp_sink: SmtpSink
+) -> None:
+    tokens = await logged_in(client)
+    new = "john.new@example.com"
+
+    await patch_me(client, tokens, {"email": new, "current_password": PASSWORD})
+    await patch_me(client, tokens, {"mobile": "9812345678", "current_password": PASSWORD})
+
+    (email_notice,) = await notices(smtp_sink, EMAIL)
+    assert "The email address of your Storefront account was just changed." in email_notice
+    assert new not in email_notice  # the old address may no longer be the owner's
+    (mobile_notice,) = await notices(smtp_sink, new)
+    assert "The mobile number of your Storefront account was just changed." in mobile_notice
+
+
+async def test_after_an_email_change_resets_go_only_to_verified_contacts(
+    client: httpx.AsyncClient,
+    smtp_sink: SmtpSink,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    tokens = await logged_in(client)
+    await confirm(client, tokens, "mobile", await texted_code(settings.data_dir, "+919876543210"))
+    change = {"email": "attacker@example.com", "current_password": PASSWORD}
+    assert (await patch_me(client, tokens, change)).status_code == 200
+
+    by_new_email = await forgot(client, "attacker@example.com")
+    assert by_new_email.status_code == 200
+    assert await codes_sent(sessions, CodePurpose.RESET_PASSWORD) == 0
+
+    await forgot(client, "9876543210")
+    code = await texted_code(settings.data_dir, "+919876543210", count=2)
+    reset = await client.post(
+        "/api/v1/auth/password/reset",
+        json={
+            "identifier": "9876543210",
+            "code": code,
+            "new_password": "Better#Secret42",
+            "confirm_password": "Better#Secret42",
+        },
+    )
+    assert reset.status_code == 200

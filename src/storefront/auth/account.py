@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.auth.contact import normalize_email, normalize_mobile
+from storefront.auth.contact import lookup_key, normalize_email, normalize_mobile
 from storefront.auth.context import AuthContext
 from storefront.auth.models import CodePurpose, Role, User
 from storefront.auth.registration import TAKEN_MESSAGE, password_errors
@@ -25,6 +25,11 @@ FULL_NAME_MESSAGE = f"Full name must be 1-{FULL_NAME_MAX_LENGTH} characters."
 WRONG_CURRENT_PASSWORD = FieldError(
     field="current_password", message="Current password is incorrect."
 )
+CURRENT_PASSWORD_REQUIRED = FieldError(
+    field="current_password", message="Current password is required to change email or mobile."
+)
+_CONTACT_FIELDS = frozenset({"email", "mobile"})
+CONTACT_CHANGED_TEMPLATE = "contact_changed"
 WRONG_PASSWORD = FieldError(field="password", message="Password is incorrect.")
 # No password hashes to this (argon2 hashes start with "$argon2"): nothing ever verifies.
 UNUSABLE_PASSWORD_HASH = "!"  # noqa: S105
@@ -103,19 +108,25 @@ async def update_profile(
     full_name: str | None,
     email: str | None,
     mobile: str | None,
+    current_password: str | None,
 ) -> Account:
-    """A new email or mobile is unverified until the code sent to it is confirmed; a value
-    equal to the stored one changes nothing. None leaves a field as it is."""
+    """A new email or mobile needs the current password, is unverified until the code sent to
+    it is confirmed (password resets go only to verified contacts) and is announced to the
+    email address the account had. A value equal to the stored one changes nothing. None
+    leaves a field as it is."""
     region = auth.settings.default_region
     errors: list[FieldError] = []
     full_name = _checked(errors, "full_name", _full_name, full_name)
     email = _checked(errors, "email", normalize_email, email)
     mobile = _checked(errors, "mobile", lambda v: normalize_mobile(v, region), mobile)
-    if errors:
-        raise InvalidInput(errors=errors)
     user = await _locked_user(session, user_id)
     email = None if email == user.email else email
     mobile = None if mobile == user.mobile else mobile
+    if email is not None or mobile is not None or _CONTACT_FIELDS & {e.field for e in errors}:
+        errors += await _current_password_errors(auth, user, current_password)
+    if errors:
+        raise InvalidInput(errors=errors)
+    # After the password check: a stolen token alone cannot probe which contacts are taken.
     await _ensure_available(session, user_id, email=email, mobile=mobile)
     if full_name is not None:
         user.full_name = full_name
@@ -178,15 +189,37 @@ def _anonymise(user: User) -> None:
     user.is_active = False
 
 
+async def _current_password_errors(
+    auth: AuthContext, user: User, password: str | None
+) -> list[FieldError]:
+    if password is None:
+        return [CURRENT_PASSWORD_REQUIRED]
+    if not await auth.passwords.verify(user.password_hash, password):
+        return [WRONG_CURRENT_PASSWORD]
+    return []
+
+
 async def _change_contacts(
     session: AsyncSession, auth: AuthContext, user: User, *, email: str | None, mobile: str | None
 ) -> None:
+    previous_email = user.email
+    changed = []
     if email is not None:
         user.email, user.is_email_verified = email, False
         await issue_code(session, auth, user, CodePurpose.VERIFY_EMAIL, by_sms=False)
+        changed.append("email address")
     if mobile is not None:
         user.mobile, user.is_mobile_verified = mobile, False
         await issue_code(session, auth, user, CodePurpose.VERIFY_MOBILE, by_sms=True)
+        changed.append("mobile number")
+    if changed:
+        # Told at the address the owner had, in case the change is someone else's doing.
+        auth.notifier.email(
+            session,
+            to=previous_email,
+            template=CONTACT_CHANGED_TEMPLATE,
+            context={"username": user.username, "changed": " and ".join(changed)},
+        )
 
 
 async def _ensure_available(
@@ -196,7 +229,7 @@ async def _ensure_available(
     checks = []
     if email is not None:
         checks.append(
-            ("email", func.lower(User.email) == email.lower(), "This email is already registered.")
+            ("email", User.email_key == lookup_key(email), "This email is already registered.")
         )
     if mobile is not None:
         checks.append(

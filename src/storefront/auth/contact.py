@@ -4,6 +4,7 @@ Each `normalize_*` returns the value to store or raises `ValueError` with the me
 the messages never repeat the input."""
 
 import re
+import unicodedata
 from typing import Literal
 
 import phonenumbers
@@ -18,6 +19,11 @@ USERNAME_CHARACTERS_MESSAGE = "Username may contain only letters, digits, '_' an
 # Deleted accounts are renamed "deleted_<hex>"; nobody may register a name that looks like one.
 RESERVED_USERNAME_PREFIX = "deleted_"
 USERNAME_RESERVED_MESSAGE = "This username is not available."
+# Login reads a digits-only identifier as a mobile number: such a username could never log in,
+# and its failed logins would count against the account that has that number.
+USERNAME_DIGITS_MESSAGE = "Username must not be only digits."
+# The `*_key` columns hold at most this many characters.
+KEY_MAX_LENGTH = 320
 EMAIL_MESSAGE = "Enter a valid email address."
 MOBILE_MESSAGE = "Enter a valid mobile number."
 
@@ -35,25 +41,38 @@ def normalize_username(value: str) -> str:
         raise ValueError(USERNAME_CHARACTERS_MESSAGE)
     if value.lower().startswith(RESERVED_USERNAME_PREFIX):
         raise ValueError(USERNAME_RESERVED_MESSAGE)
+    if identifier_kind(value) != "username":
+        raise ValueError(USERNAME_DIGITS_MESSAGE)
     return value
 
 
+def lookup_key(value: str) -> str:
+    """What makes two usernames, or two emails, the same account: Unicode compatibility forms
+    and case folded together (NFKC, casefold, NFKC), so `İx@…` and `i̇x@…` are one address.
+
+    Computed here only and stored in the `*_key` columns that uniqueness and lookups use:
+    SQL's lower() maps case differently (per collation) and must never stand in for it."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+
+
 def username_key(value: str) -> str:
-    """What makes two usernames the same account: case is ignored."""
-    return value.lower()
+    return lookup_key(value)
 
 
 def normalize_email(value: str) -> str:
     """email-validator's normalised form: the local part as given, the domain in lowercase."""
     try:
-        return validate_email(value, check_deliverability=False).normalized
+        normalized = validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
         raise ValueError(EMAIL_MESSAGE) from None
+    if len(lookup_key(normalized)) > KEY_MAX_LENGTH:  # compatibility forms can expand
+        raise ValueError(EMAIL_MESSAGE)
+    return normalized
 
 
 def email_key(value: str) -> str:
-    """What makes two emails the same account: the normalised address, ignoring case."""
-    return normalize_email(value).lower()
+    """The lookup key of an address as it would be stored."""
+    return lookup_key(normalize_email(value))
 
 
 def normalize_mobile(value: str, region: str) -> str:
@@ -95,7 +114,7 @@ def _email_lookup_key(value: str) -> str:
     try:
         return email_key(value)
     except ValueError:
-        return value.lower()
+        return lookup_key(value)
 
 
 def _mobile_lookup_key(value: str, region: str) -> str:

@@ -31,9 +31,9 @@ async def _current_claims(
     # and its revocation (logout) rides on the same query.
     current = (
         await session.execute(
-            select(User.session_version, User.role, is_revoked(claims.jti).label("revoked")).where(
-                User.user_id == claims.user_id, User.is_active
-            )
+            select(
+                User.session_version, User.role, is_revoked(str(claims.session_id)).label("revoked")
+            ).where(User.user_id == claims.user_id, User.is_active)
         )
     ).first()
     if current is None or current.revoked or current.session_version != claims.session_version:

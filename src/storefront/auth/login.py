@@ -1,11 +1,13 @@
 """Login with lockout. Failures are counted per account, and per normalised identifier when no
 account matches, with the same thresholds and answers, so 401 and 423 reveal nothing about which
-accounts exist. The failure's errors are `committing()`: the count survives the error."""
+accounts exist: every failure, locked or not, known account or not, costs one password hash.
+The failure's errors are `committing()`: the count survives the error."""
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,14 +34,9 @@ async def find_user(
     session: AsyncSession, identifier: str, region: str, *, for_update: bool = False
 ) -> User | None:
     """The active account an identifier (username, email or mobile) names, if any."""
+    column = {"mobile": User.mobile, "email": User.email_key, "username": User.username_key}
     key = normalize_identifier(identifier, region)
-    kind = identifier_kind(identifier)
-    condition = (
-        User.mobile == key
-        if kind == "mobile"
-        else func.lower(User.email if kind == "email" else User.username) == key
-    )
-    query = select(User).where(condition, User.is_active)
+    query = select(User).where(column[identifier_kind(identifier)] == key, User.is_active)
     return await session.scalar(query.with_for_update() if for_update else query)
 
 
@@ -53,19 +50,28 @@ async def login(
     if user is None:
         await auth.passwords.verify_dummy(password)
         outcome = await _unknown_identifier_failed(session, auth, identifier, now)
-    elif user.account_locked_until is not None and user.account_locked_until > now:
-        outcome = _Lock(user.account_locked_until)
-    elif await auth.passwords.verify(user.password_hash, password):
-        user.failed_login_count = 0
-        user.account_locked_until = None
-        if auth.passwords.needs_rehash(user.password_hash):
-            user.password_hash = await auth.passwords.hash(password)
-        return await start_session(session, auth, user)
     else:
-        outcome = _account_failed(auth, user, now)
+        # Checked even while locked (and the result ignored then), so that a locked account
+        # answers no sooner than an unknown identifier, which costs a dummy hash.
+        correct = await auth.passwords.verify(user.password_hash, password)
+        if user.account_locked_until is not None and user.account_locked_until > now:
+            outcome = _Lock(user.account_locked_until)
+        elif correct:
+            user.failed_login_count = 0
+            user.account_locked_until = None
+            if auth.passwords.needs_rehash(user.password_hash):
+                user.password_hash = await auth.passwords.hash(password)
+            return await start_session(session, auth, user)
+        else:
+            outcome = _account_failed(auth, user, now)
     if isinstance(outcome, _Lock):
-        raise Locked(locked_message(outcome.until)).committing()
+        raise _locked(outcome.until, now).committing()
     raise Unauthorized(INVALID_CREDENTIALS).committing()
+
+
+def _locked(until: datetime, now: datetime) -> Locked:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    return Locked(locked_message(until), headers={"Retry-After": str(seconds)})
 
 
 def _one_more_failure(auth: AuthContext, failures: int, now: datetime) -> tuple[int, _Lock | None]:

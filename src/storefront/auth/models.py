@@ -3,8 +3,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from storefront.auth.contact import KEY_MAX_LENGTH, lookup_key
 from storefront.core.database import Base, Timestamped
 
 
@@ -17,8 +18,12 @@ class User(Timestamped, Base):
     __tablename__ = "users"
 
     user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    # Stored as the user typed them; the `*_key` columns (`contact.lookup_key`) decide which
+    # two are the same, for uniqueness and for every lookup.
     username: Mapped[str] = mapped_column(String(20))
+    username_key: Mapped[str] = mapped_column(String(20), unique=True)
     email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(KEY_MAX_LENGTH), unique=True)
     mobile: Mapped[str] = mapped_column(String(20), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str | None] = mapped_column(String(100))
@@ -32,10 +37,16 @@ class User(Timestamped, Base):
     # reset, account deletion) makes every earlier access token fail at once.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
 
+    # The keys follow their values whatever sets them (registration, a profile change, deletion).
+    @validates("username")
+    def _set_username_key(self, _: str, username: str) -> str:
+        self.username_key = lookup_key(username)
+        return username
 
-# Usernames and emails are unique ignoring case; they are stored as the user typed them.
-Index("uq_users_username_lower", func.lower(User.username), unique=True)
-Index("uq_users_email_lower", func.lower(User.email), unique=True)
+    @validates("email")
+    def _set_email_key(self, _: str, email: str) -> str:
+        self.email_key = lookup_key(email)
+        return email
 
 
 class LoginFailure(Base):

@@ -4,11 +4,16 @@ verification codes in one transaction."""
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.auth.contact import normalize_email, normalize_mobile, normalize_username
+from storefront.auth.contact import (
+    lookup_key,
+    normalize_email,
+    normalize_mobile,
+    normalize_username,
+)
 from storefront.auth.context import AuthContext
 from storefront.auth.models import CodePurpose, Role, User
 from storefront.auth.password_policy import password_problems
@@ -109,8 +114,8 @@ async def _ensure_available(
     session: AsyncSession, *, username: str, email: str, mobile: str
 ) -> None:
     checks = (
-        ("username", func.lower(User.username) == username.lower(), "This username is taken."),
-        ("email", func.lower(User.email) == email.lower(), "This email is already registered."),
+        ("username", User.username_key == lookup_key(username), "This username is taken."),
+        ("email", User.email_key == lookup_key(email), "This email is already registered."),
         ("mobile", User.mobile == mobile, "This mobile number is already registered."),
     )
     taken = [

@@ -1,14 +1,18 @@
-"""Sessions: an access token plus a rotating refresh token; refresh, logout, revoke-all."""
+"""Sessions: an access token plus a rotating refresh token; refresh, logout, revoke-all.
 
+A session is one refresh family (the chain of refresh tokens from one login); every access token
+issued in it carries the family id as its `sid` claim."""
+
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.auth.context import AuthContext
-from storefront.auth.denylist import revoke_access_token
+from storefront.auth.denylist import revoke_session
 from storefront.auth.models import RefreshToken, User
 from storefront.auth.tokens import (
     INVALID_TOKEN,
@@ -32,16 +36,19 @@ async def start_session(
     session: AsyncSession, auth: AuthContext, user: User, family_id: uuid.UUID | None = None
 ) -> IssuedTokens:
     refresh = new_refresh_token()
+    family_id = family_id or uuid.uuid4()
     session.add(
         RefreshToken(
             user_id=user.user_id,
-            family_id=family_id or uuid.uuid4(),
+            family_id=family_id,
             token_hash=token_hash(refresh),
             expires_at=datetime.now(UTC) + timedelta(seconds=auth.settings.refresh_token_ttl),
         )
     )
     ttl = auth.settings.access_token_ttl
-    access = issue_access_token(auth.secret_key, user.user_id, user.role, user.session_version, ttl)
+    access = issue_access_token(
+        auth.secret_key, user.user_id, user.role, user.session_version, ttl, session_id=family_id
+    )
     return IssuedTokens(user.user_id, access, ttl, refresh)
 
 
@@ -70,16 +77,19 @@ async def refresh_session(
 async def logout(
     session: AsyncSession, auth: AuthContext, claims: AccessClaims, refresh_token: str | None
 ) -> None:
-    """The access token stops working at once; the refresh token's family is revoked. Both in
-    the request's transaction: a logout reported done is recorded."""
-    await revoke_access_token(session, claims.jti, claims.expires_at)
-    if refresh_token is None:
-        return
-    family = select(RefreshToken.family_id).where(
-        RefreshToken.token_hash == token_hash(refresh_token),
-        RefreshToken.user_id == claims.user_id,
+    """The caller's whole session ends: every access token issued in it stops working at once
+    (recorded in the request's transaction, so a logout reported done is recorded) and its
+    refresh tokens are revoked. A refresh token sent with it ends that token's session too."""
+    await revoke_session(
+        session, str(claims.session_id), int(time.time()) + auth.settings.access_token_ttl
     )
-    await _revoke(session, RefreshToken.family_id.in_(family.scalar_subquery()))
+    families: ColumnElement[bool] = RefreshToken.family_id == claims.session_id
+    if refresh_token is not None:
+        sent = select(RefreshToken.family_id).where(
+            RefreshToken.token_hash == token_hash(refresh_token)
+        )
+        families = or_(families, RefreshToken.family_id.in_(sent.scalar_subquery()))
+    await _revoke(session, (RefreshToken.user_id == claims.user_id) & families)
 
 
 async def revoke_all_sessions(session: AsyncSession, user: User) -> None:

@@ -15,7 +15,7 @@ ALGORITHM = "HS256"
 ISSUER = "storefront"
 AUDIENCE = "storefront-api"
 ACCESS = "access"
-REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti", "iss", "aud", "typ", "role", "ver"]
+REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti", "iss", "aud", "typ", "role", "ver", "sid"]
 INVALID_TOKEN = "Invalid or expired token."  # noqa: S105 (a message)
 
 
@@ -26,10 +26,18 @@ class AccessClaims:
     jti: str
     expires_at: int
     session_version: int
+    # The refresh family the token was issued in: logging out ends all of it (`sessions.logout`).
+    session_id: uuid.UUID
 
 
 def issue_access_token(
-    secret: str, user_id: uuid.UUID, role: Role, session_version: int, ttl_seconds: int
+    secret: str,
+    user_id: uuid.UUID,
+    role: Role,
+    session_version: int,
+    ttl_seconds: int,
+    *,
+    session_id: uuid.UUID,
 ) -> str:
     now = int(time.time())
     claims = {
@@ -43,6 +51,7 @@ def issue_access_token(
         "typ": ACCESS,
         "role": str(role),
         "ver": session_version,
+        "sid": str(session_id),
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
@@ -67,6 +76,7 @@ def decode_access_token(secret: str, token: str) -> AccessClaims:
             jti=str(claims["jti"]),
             expires_at=int(claims["exp"]),
             session_version=int(claims["ver"]),
+            session_id=uuid.UUID(str(claims["sid"])),
         )
     except (jwt.PyJWTError, ValueError, TypeError):
         raise Unauthorized(INVALID_TOKEN) from None

@@ -66,6 +66,7 @@ async def update_me(
         full_name=body.full_name,
         email=body.email,
         mobile=body.mobile,
+        current_password=body.current_password,
     )
     return UserResponse(user=User.model_validate(account))
 

@@ -49,6 +49,12 @@ class ProfileUpdate(RequestSchema):
     full_name: _KeptText = None
     email: _KeptText = None
     mobile: _KeptText = None
+    current_password: Annotated[
+        str | None,
+        _NotNull,
+        _PASSWORD,
+        Field(description="Required to change the email or the mobile."),
+    ] = None
 
 
 class PasswordChange(RequestSchema):
