@@ -72,6 +72,8 @@ def routes(product_id: str) -> dict[str, str]:
             "&min_price=500&max_price=5000&in_stock=true&sort=price_asc"
         ),
         "GET /products?page=200": "/api/v1/products?page=200",
+        # The middle of 100,000 products: 49,980 rows to skip.
+        "GET /products?page=2500": "/api/v1/products?page=2500",
         "GET /products/{id}": f"/api/v1/products/{product_id}",
         "GET /products?q=": "/api/v1/products?q=steel%20kettle",
     }
