@@ -63,7 +63,7 @@ class Figure:
     db_cpu_us: float
 
 
-def routes(product_id: str) -> dict[str, str]:
+def routes(product_id: str, cursor: str) -> dict[str, str]:
     return {
         "GET /categories": "/api/v1/categories",
         "GET /products (first page)": "/api/v1/products",
@@ -72,6 +72,10 @@ def routes(product_id: str) -> dict[str, str]:
             "&min_price=500&max_price=5000&in_stock=true&sort=price_asc"
         ),
         "GET /products?page=200": "/api/v1/products?page=200",
+        # The middle of 100,000 products: 49,980 rows to skip.
+        "GET /products?page=2500": "/api/v1/products?page=2500",
+        # The same page reached by keyset: the cursor page 2499 hands out.
+        "GET /products?cursor= (page 2500)": f"/api/v1/products?cursor={cursor}",
         "GET /products/{id}": f"/api/v1/products/{product_id}",
         "GET /products?q=": "/api/v1/products?q=steel%20kettle",
     }
@@ -138,6 +142,21 @@ async def first_product_id() -> str:
         return str((await connection.execute(query)).scalar_one())
 
 
+async def deep_cursor() -> str:
+    """The next_cursor of page 2499 (so the cursor route shows page 2500)."""
+    settings = Settings(
+        env=Environment.TEST, database_url=os.environ["STOREFRONT_DATABASE_URL"], redis_url=None
+    )
+    app = create_app(settings)
+    async with (
+        LifespanManager(app) as manager,
+        httpx.AsyncClient(transport=httpx.ASGITransport(manager.app), base_url=BASE) as client,
+    ):
+        response = await client.get("/api/v1/products", params={"page": 2499})
+        cursor: str = response.raise_for_status().json()["pagination"]["next_cursor"]
+    return cursor
+
+
 def print_table(rows: list[tuple[Figure, Figure | None, str]]) -> None:
     print(
         "| what | req/s | vs ceiling | p50 ms | p99 ms | server CPU us/req "
@@ -161,7 +180,7 @@ def main() -> None:
     storefront = os.path.join(os.path.dirname(sys.executable), "storefront")
     subprocess.run([storefront, "seed-demo", "--products", str(PRODUCTS)], check=True, env=env)
     product_id = asyncio.run(first_product_id())
-    paths = routes(product_id)
+    paths = routes(product_id, asyncio.run(deep_cursor()))
     wanted = [word for word in os.environ.get("BENCH_ROUTES", "").split(",") if word]
     if wanted:
         paths = {label: path for label, path in paths.items() if any(w in label for w in wanted)}

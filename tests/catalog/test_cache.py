@@ -89,6 +89,22 @@ async def test_parameter_order_does_not_matter(
     assert log.count == 0
 
 
+async def test_a_repeated_parameter_is_cached_by_the_value_the_route_reads(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The route reads the last of a repeated parameter: the same pairs in another order ask
+    for another page, and must not share its cache entry."""
+    await add_category(sessions, "C100", "Clothing")
+    for age, name in enumerate(["Newest Tee", "Older Tee"]):
+        await add_product(sessions, name, age_days=age)
+
+    second = await client.get("/api/v1/products?page_size=1&page=1&page=2")
+    first = await client.get("/api/v1/products?page_size=1&page=2&page=1")
+
+    assert [p["name"] for p in second.json()["products"]] == ["Older Tee"]
+    assert [p["name"] for p in first.json()["products"]] == ["Newest Tee"]
+
+
 async def test_an_admin_write_is_visible_on_the_next_get(
     app: FastAPI,
     client: httpx.AsyncClient,

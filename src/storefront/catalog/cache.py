@@ -100,16 +100,35 @@ class CatalogCache(Protocol):
     async def aclose(self) -> None: ...
 
 
+QueryValues = dict[str, str | list[str]]
 _key_memo: dict[tuple[str, bytes], str] = {}
 
 
-def cache_key(path: str, query_string: bytes) -> str:
-    """The same key for the same query however its parameters are ordered."""
+def query_values(query_string: bytes, list_parameters: frozenset[str]) -> QueryValues:
+    """As the framework reads a query: the last value of a repeated parameter, or every value
+    of a list parameter, in order."""
+    values: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if name in list_parameters:
+            lists.setdefault(name, []).append(value)
+        else:
+            values[name] = value
+    return {**values, **lists}
+
+
+def cache_key(path: str, query_string: bytes, list_parameters: frozenset[str]) -> str:
+    """The same key for the same values as the route reads them (`query_values`), however the
+    parameters are ordered: `?page=1&page=2` reads page 2, `?page=2&page=1` page 1. A list
+    parameter is a set of values to the route (brands to match), so its order does not count."""
     memo_key = (path, query_string)
     key = _key_memo.get(memo_key)
     if key is None:
-        pairs = sorted(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
-        normalised = f"{path}?{pairs!r}"
+        read = sorted(
+            (name, sorted(value) if isinstance(value, list) else value)
+            for name, value in query_values(query_string, list_parameters).items()
+        )
+        normalised = f"{path}?{read!r}"
         key = hashlib.blake2b(normalised.encode(), digest_size=16).hexdigest()
         if len(_key_memo) >= _KEY_MEMO_ENTRIES:
             _key_memo.clear()

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
-from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -23,10 +22,12 @@ from storefront.catalog.cache import (
     CachedResponse,
     CatalogCache,
     GenerationParts,
+    QueryValues,
     Ticket,
     cache_key,
     catalog_cache,
     etag_matches,
+    query_values,
 )
 from storefront.catalog.params import CategoryListParams, ProductListParams, SuggestParams
 from storefront.core.errors import AppError, render_app_error
@@ -34,7 +35,6 @@ from storefront.core.http import API_PREFIX
 from storefront.core.schemas import SuccessResponse
 
 Params = TypeVar("Params")
-QueryValues = dict[str, str | list[str]]
 
 
 @dataclass(frozen=True)
@@ -101,19 +101,6 @@ def public_read(path: str) -> tuple[PublicRead[Any], str] | None:
     return None
 
 
-def query_values(query_string: bytes, list_parameters: frozenset[str]) -> QueryValues:
-    """As the framework reads a query: the last value of a repeated parameter, or every value
-    of a list parameter."""
-    values: dict[str, str] = {}
-    lists: dict[str, list[str]] = {}
-    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
-        if name in list_parameters:
-            lists.setdefault(name, []).append(value)
-        else:
-            values[name] = value
-    return {**values, **lists}
-
-
 class CatalogFront:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -127,7 +114,7 @@ class CatalogFront:
         scope["route"] = read
         state = scope["app"].state
         cache = catalog_cache(state)
-        key = cache_key(scope["path"], scope["query_string"])
+        key = cache_key(scope["path"], scope["query_string"], read.list_parameters)
         generation, entry = await cache.lookup(key)
         if entry is None:
             try:

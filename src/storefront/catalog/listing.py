@@ -1,29 +1,42 @@
 """The product listing: filters, sorts, one page and its facets in two SQL statements, built
-once per shape of filter as Core selects and run with each request's values (core/reads.py)."""
+once per shape of filter as Core selects and run with each request's values (core/reads.py).
+
+A page starts at the top (page numbers: LIMIT/OFFSET) or strictly after a position in the sort
+order (keyset: a cursor, cursors.py). Deep page numbers start after the nearest of the sort's
+anchors, the position of every ANCHOR_EVERY-th row, computed once per filter, sort and catalog
+generation: a page then skips fewer than ANCHOR_EVERY rows however deep it is."""
 
 import functools
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import (
     ARRAY,
+    REAL,
+    Boolean,
     ColumnElement,
     Integer,
     Select,
     String,
+    and_,
     any_,
     bindparam,
     func,
     literal_column,
+    or_,
     select,
     tuple_,
+    union_all,
 )
+from sqlalchemy.sql.elements import BindParameter, UnaryExpression
 
+from storefront.catalog import cursors
 from storefront.catalog.categories import descendants_of
+from storefront.catalog.cursors import CURSOR_SIZE, Cursor
 from storefront.catalog.models import SEARCH_CONFIG
 from storefront.catalog.models import products_table as products
 from storefront.catalog.schemas import (
@@ -31,10 +44,11 @@ from storefront.catalog.schemas import (
     CategoryFacet,
     FacetBlock,
     Facets,
+    ListingPagination,
     PriceFacet,
     ProductList,
 )
-from storefront.core.pagination import PageParams, Pagination
+from storefront.core.pagination import PageParams
 from storefront.core.reads import Reader, Values
 
 
@@ -57,6 +71,14 @@ class ProductFilters:
     q: str | None = None
 
 
+class _After(Enum):
+    """Where a page starts: at the top, or after a row (a rating sort's unrated rows apart)."""
+
+    TOP = "top"
+    ROW = "row"
+    UNRATED_ROW = "unrated row"
+
+
 @dataclass(frozen=True)
 class _Shape:
     """Which filters a listing has (and the sort): the statement for a shape is built once and
@@ -71,6 +93,7 @@ class _Shape:
     q: bool
     sort: ProductSort | None = None
     deep: bool = False
+    after: _After = _After.TOP
 
 
 # Sorts whose partial index holds every sort key and product_id: an index-only scan can skip
@@ -78,12 +101,20 @@ class _Shape:
 _INDEX_ONLY_SORTS = frozenset({ProductSort.NEWEST, ProductSort.PRICE_ASC, ProductSort.RATING})
 # From this offset on, an unfiltered page skips rows by an index-only scan, then reads its rows.
 DEEP_OFFSET = 100
+# A page number from this deep on starts after an anchor (see the module's docstring).
+ANCHOR_EVERY = 200
 
 
-def _shape(filters: ProductFilters, sort: ProductSort | None = None, offset: int = 0) -> _Shape:
+def _shape(
+    filters: ProductFilters,
+    sort: ProductSort | None = None,
+    offset: int = 0,
+    after: _After = _After.TOP,
+) -> _Shape:
     unfiltered = filters == ProductFilters()
     return _Shape(
         deep=unfiltered and sort in _INDEX_ONLY_SORTS and offset >= DEEP_OFFSET,
+        after=after,
         category=filters.category_id is not None,
         brands=bool(filters.brands),
         min_price=filters.min_price is not None,
@@ -137,32 +168,78 @@ _SEARCH_QUERY = func.websearch_to_tsquery(
 ).column_valued("search_query")
 
 
-def _order_by(sort: ProductSort | None, q: bool) -> list[ColumnElement[object]]:
+def _sort_keys(sort: ProductSort | None, q: bool) -> dict[str, ColumnElement[Any]]:
+    """The sort's keys by the name a page's rows carry them under, in sort order."""
     p = products.c
     if sort is ProductSort.RELEVANCE and q:
         # An exact name match first, then cover density over the weighted vector (name A,
         # brand B, description C), so a name hit outranks a description mention.
-        return [
-            (func.lower(p.name) == bindparam("q_exact", type_=String())).desc(),
-            func.ts_rank_cd(p.search_vector, _SEARCH_QUERY).desc(),
-            p.product_id,
-        ]
-    orders: dict[ProductSort | None, list[ColumnElement[object]]] = {
-        ProductSort.PRICE_ASC: [p.effective_price.asc(), p.product_id],
-        ProductSort.PRICE_DESC: [p.effective_price.desc(), p.product_id],
-        ProductSort.RATING: [
-            p.rating_avg.desc().nulls_last(),
-            p.rating_count.desc(),
-            p.product_id,
-        ],
-    }
-    return orders.get(sort, [p.created_at.desc(), p.product_id.desc()])
+        return {
+            "key_exact": (func.lower(p.name) == bindparam("q_exact", type_=String())).self_group(),
+            "key_rank": func.ts_rank_cd(p.search_vector, _SEARCH_QUERY, type_=REAL()),
+            "product_id": p.product_id,
+        }
+    if sort in {ProductSort.PRICE_ASC, ProductSort.PRICE_DESC}:
+        return {"key_price": p.effective_price, "product_id": p.product_id}
+    if sort is ProductSort.RATING:
+        return {"key_rating": p.rating_avg, "key_count": p.rating_count, "product_id": p.product_id}
+    return {"key_time": p.created_at, "product_id": p.product_id}
 
 
-@functools.lru_cache(maxsize=512)
-def _page_template(shape: _Shape) -> Select[tuple[object]]:
+def _ordered(
+    sort: ProductSort | None, keys: Sequence[ColumnElement[Any]]
+) -> list[UnaryExpression[Any]]:
+    """The sort's ORDER BY over its keys (as `_sort_keys` lists them, from any FROM item).
+    Ties end on product_id, in the direction of the sort's index."""
+    if sort is ProductSort.PRICE_ASC:
+        return [keys[0].asc(), keys[1].asc()]
+    if sort is ProductSort.RATING:
+        return [keys[0].desc().nulls_last(), keys[1].desc(), keys[2].asc()]
+    if sort is ProductSort.RELEVANCE and len(keys) == 3:
+        return [keys[0].desc(), keys[1].desc(), keys[2].asc()]
+    return [keys[0].desc(), keys[1].desc()]
+
+
+def _after_branches(shape: _Shape) -> list[list[ColumnElement[bool]]]:
+    """The rows strictly after the cursor's, as disjoint ranges of the sort order, each one an
+    index range where the sort has an index (a row comparison where the index's directions
+    allow one)."""
     p = products.c
-    columns = select(
+    after_id = bindparam("after_id", type_=p.product_id.type)
+    sort = shape.sort
+    if sort is ProductSort.RELEVANCE and shape.q:
+        keys = list(_sort_keys(sort, q=True).values())
+        exact = bindparam("after_exact", type_=Boolean())
+        rank: BindParameter[float] = bindparam("after_rank", type_=REAL())
+        later = or_(keys[1] < rank, and_(keys[1] == rank, p.product_id > after_id))
+        return [[or_(keys[0] < exact, and_(keys[0] == exact, later))]]
+    if sort in {ProductSort.PRICE_ASC, ProductSort.PRICE_DESC}:
+        price = bindparam("after_price", type_=p.effective_price.type)
+        row, at = tuple_(p.effective_price, p.product_id), tuple_(price, after_id)
+        return [[row > at if sort is ProductSort.PRICE_ASC else row < at]]
+    if sort is ProductSort.RATING:
+        count = bindparam("after_count", type_=Integer())
+        if shape.after is _After.UNRATED_ROW:
+            unrated = p.rating_avg.is_(None)
+            return [
+                [unrated, p.rating_count == count, p.product_id > after_id],
+                [unrated, p.rating_count < count],
+            ]
+        rating = bindparam("after_rating", type_=p.rating_avg.type)
+        return [
+            [p.rating_avg == rating, p.rating_count == count, p.product_id > after_id],
+            [p.rating_avg == rating, p.rating_count < count],
+            [p.rating_avg < rating],
+            [p.rating_avg.is_(None)],
+        ]
+    time = bindparam("after_time", type_=p.created_at.type)
+    return [[tuple_(p.created_at, p.product_id) < tuple_(time, after_id)]]
+
+
+def _columns(keys: Sequence[ColumnElement[Any]]) -> Select[tuple[object]]:
+    """A page's columns: a product summary's, then the sort keys (for its next cursor)."""
+    p = products.c
+    return select(
         p.product_id,
         p.name,
         p.brand,
@@ -173,15 +250,25 @@ def _page_template(shape: _Shape) -> Select[tuple[object]]:
         p.rating_avg,
         p.rating_count,
         (p.stock_quantity > 0).label("in_stock"),
+        *keys,
     )
-    order_by = _order_by(shape.sort, shape.q)
+
+
+@functools.lru_cache(maxsize=512)
+def _page_template(shape: _Shape) -> Select[tuple[object]]:
+    if shape.after is not _After.TOP:
+        return _after_template(shape)
+    p = products.c
+    keys = _sort_keys(shape.sort, shape.q)
+    columns = _columns([key.label(name) for name, key in keys.items() if name != "product_id"])
+    order_by = _ordered(shape.sort, list(keys.values()))
     limit = bindparam("limit", type_=Integer())
     offset = bindparam("offset", type_=Integer())
     if not shape.deep:
         return columns.where(*_conditions(shape)).order_by(*order_by).limit(limit).offset(offset)
     # A deep page: the offset is skipped over the sort's index alone (index-only scan), and
     # only the page's own rows are read from the table. Same rows, same order.
-    keys = (
+    page_keys = (
         select(p.product_id)
         .where(*_conditions(shape))
         .order_by(*order_by)
@@ -189,18 +276,120 @@ def _page_template(shape: _Shape) -> Select[tuple[object]]:
         .offset(offset)
         .subquery("page_keys")
     )
-    return columns.join_from(products, keys, p.product_id == keys.c.product_id).order_by(*order_by)
+    return columns.join_from(products, page_keys, p.product_id == page_keys.c.product_id).order_by(
+        *order_by
+    )
 
 
-def _page_values(filters: ProductFilters, page: PageParams) -> dict[str, object]:
-    return _values(filters) | {"limit": page.page_size, "offset": page.offset}
+def _after_template(shape: _Shape) -> Select[tuple[object]]:
+    """A page after a position: each range of `_after_branches` gives its first rows' keys
+    (an index-only scan where the sort has an index), the merged ranges give the page's keys,
+    then only the page's rows are read."""
+    p = products.c
+    keys = _sort_keys(shape.sort, shape.q)
+    order_by = _ordered(shape.sort, list(keys.values()))
+    labelled = [key.label(name) for name, key in keys.items()]
+    window = bindparam("window", type_=Integer())
+    conditions = _conditions(shape)  # one category tree for every range
+    ranges = [
+        select(*labelled).where(*conditions, *branch).order_by(*order_by).limit(window)
+        for branch in _after_branches(shape)
+    ]
+    after_keys = (ranges[0] if len(ranges) == 1 else union_all(*ranges)).subquery("after_keys")
+    page_keys = (
+        select(after_keys)
+        .order_by(*_ordered(shape.sort, [after_keys.c[name] for name in keys]))
+        .limit(bindparam("limit", type_=Integer()))
+        .offset(bindparam("offset", type_=Integer()))
+        .subquery("page_keys")
+    )
+    sort_columns = [page_keys.c[name] for name in keys]
+    return (
+        _columns([column for column in sort_columns if column.name != "product_id"])
+        .join_from(products, page_keys, p.product_id == page_keys.c.product_id)
+        .order_by(*_ordered(shape.sort, sort_columns))
+    )
+
+
+@dataclass(frozen=True)
+class PageStart:
+    """Where a page starts: after a row's position (None: at the top), skipping `offset` more
+    rows; `position` counts every row before the page."""
+
+    after: Cursor | None
+    offset: int
+    position: int
+
+    @classmethod
+    def of(cls, page: PageParams) -> "PageStart":
+        return cls(None, page.offset, page.offset)
+
+
+def _after_values(sort: ProductSort, after: Cursor) -> tuple[_After, dict[str, object]]:
+    values: dict[str, object] = {"after_id": after.product_id}
+    if sort is ProductSort.RELEVANCE:
+        return _After.ROW, values | {
+            "after_exact": after.first != 0,
+            "after_rank": cursors.real_of(after.second),
+        }
+    if sort in {ProductSort.PRICE_ASC, ProductSort.PRICE_DESC}:
+        return _After.ROW, values | {"after_price": cursors.cents_of(after.first)}
+    if sort is ProductSort.RATING:
+        values["after_count"] = max(0, min(after.second, 2**31 - 1))
+        rating = cursors.rating_of(after.first)
+        if rating is None:
+            return _After.UNRATED_ROW, values
+        return _After.ROW, values | {"after_rating": rating}
+    return _After.ROW, values | {"after_time": cursors.time_of(after.first)}
 
 
 def page_statement(
-    filters: ProductFilters, sort: ProductSort, page: PageParams
+    filters: ProductFilters, sort: ProductSort, page: PageParams, start: PageStart | None = None
 ) -> tuple[Select[tuple[object]], Values]:
     """The page's shared statement and this request's values for it."""
-    return _page_template(_shape(filters, sort, page.offset)), _page_values(filters, page)
+    start = start or PageStart.of(page)
+    values = _values(filters) | {"limit": page.page_size, "offset": start.offset}
+    if start.after is None:
+        return _page_template(_shape(filters, sort, start.offset)), values
+    after, after_values = _after_values(sort, start.after)
+    values |= after_values | {"window": page.page_size + start.offset}
+    return _page_template(_shape(filters, sort, after=after)), values
+
+
+def cursor_of(sort: ProductSort, row: Mapping[str, Any], position: int) -> Cursor:
+    """The position after this row of a page (`position`: the rows up to and including it)."""
+    product_id = row["product_id"]
+    if "key_rank" in row:
+        return Cursor(
+            int(row["key_exact"]), cursors.real_key(row["key_rank"]), product_id, position
+        )
+    if "key_price" in row:
+        return Cursor(cursors.cents_key(row["key_price"]), 0, product_id, position)
+    if "key_rating" in row:
+        rating = cursors.rating_key(row["key_rating"])
+        return Cursor(rating, row["key_count"], product_id, position)
+    return Cursor(cursors.time_key(row["key_time"]), 0, product_id, position)
+
+
+@functools.lru_cache(maxsize=512)
+def _anchors_template(shape: _Shape) -> Select[tuple[object]]:
+    """The keys of every ANCHOR_EVERY-th row of the sort order, with its row number."""
+    keys = _sort_keys(shape.sort, shape.q)
+    number = func.row_number().over(order_by=_ordered(shape.sort, list(keys.values())))
+    ranked = (
+        select(*(key.label(name) for name, key in keys.items()), number.label("row_number"))
+        .where(*_conditions(shape))
+        .subquery("ranked")
+    )
+    return (
+        select(ranked).where(ranked.c.row_number % ANCHOR_EVERY == 0).order_by(ranked.c.row_number)
+    )
+
+
+def anchors_statement(
+    filters: ProductFilters, sort: ProductSort
+) -> tuple[Select[tuple[object]], Values]:
+    return _anchors_template(_shape(filters, sort)), _values(filters)
 
 
 @functools.lru_cache(maxsize=512)
@@ -297,6 +486,35 @@ async def _facet_block(
     return block.facets, block.total
 
 
+def anchors_key(filters: ProductFilters, sort: ProductSort) -> str:
+    digest = hashlib.blake2b(repr((filters, sort)).encode(), digest_size=16).hexdigest()
+    return "anchors:" + digest
+
+
+async def _page_start(
+    reader: Reader,
+    filters: ProductFilters,
+    sort: ProductSort,
+    page: PageParams,
+    store: FacetStore | None,
+) -> PageStart:
+    """A page number's start: after the nearest anchor when the page is that deep and the
+    anchors can be kept (without a cache each request would compute them: OFFSET instead)."""
+    if store is None or page.offset < ANCHOR_EVERY:
+        return PageStart.of(page)
+
+    async def build() -> bytes:
+        rows = await reader.all(*anchors_statement(filters, sort))
+        return b"".join(cursor_of(sort, row, row["row_number"]).to_bytes() for row in rows)
+
+    anchors = await store.get_or_build(anchors_key(filters, sort), build)
+    nearest = min(page.offset // ANCHOR_EVERY, len(anchors) // CURSOR_SIZE)
+    if nearest == 0:
+        return PageStart.of(page)
+    anchor = Cursor.from_bytes(anchors[(nearest - 1) * CURSOR_SIZE : nearest * CURSOR_SIZE])
+    return PageStart(anchor, page.offset - anchor.position, page.offset)
+
+
 async def list_products(
     reader: Reader,
     filters: ProductFilters,
@@ -304,15 +522,27 @@ async def list_products(
     page: PageParams,
     currency: str,
     *,
+    after: Cursor | None = None,
     facet_store: FacetStore | None = None,
 ) -> ProductList:
-    rows = await reader.all(*page_statement(filters, sort, page))
+    """One page: `page`'s number, or (`after`, a cursor) the page after that position."""
+    if after is None:
+        start = await _page_start(reader, filters, sort, page, facet_store)
+    else:
+        start = PageStart(after, 0, after.position)
+    rows = await reader.all(*page_statement(filters, sort, page, start))
     facets, total = await _facet_block(reader, filters, facet_store)
+    shown = start.position + len(rows)
+    more = len(rows) == page.page_size and shown < total
     # One validation call for the page, not one model construction per row.
     return ProductList.model_validate(
         {
             "products": [_summary(row, currency) for row in rows],
-            "pagination": Pagination.of(page, total),
+            "pagination": ListingPagination.of(
+                PageParams(start.position // page.page_size + 1, page.page_size),
+                total,
+                next_cursor=cursor_of(sort, rows[-1], shown).encode() if more else None,
+            ),
             "facets": facets,
         }
     )

@@ -7,11 +7,12 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
+from storefront.catalog import cursors
+from storefront.catalog.cursors import CURSOR_PATTERN, Cursor
 from storefront.catalog.listing import ProductFilters, ProductSort
 from storefront.catalog.schemas import CATEGORY_ID_PATTERN
-from storefront.core.errors import InvalidInput
 from storefront.core.money import TWO_PLACES, Money
 from storefront.core.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -19,7 +20,6 @@ from storefront.core.pagination import (
     MAX_PAGE_SIZE,
     PageParams,
 )
-from storefront.core.schemas import FieldError
 
 MAX_QUERY_LENGTH = 200
 MAX_BRANDS = 20
@@ -35,6 +35,27 @@ def _rating_bound(value: Decimal) -> Decimal:
 Price = Annotated[Money, Field(ge=0)] | None
 Rating = Annotated[Decimal, Field(ge=0, le=5, allow_inf_nan=False), AfterValidator(_rating_bound)]
 SearchText = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_LENGTH)]
+
+
+def _cursor(text: str | None) -> str | None:
+    if text is not None:
+        cursors.decode(text)
+    return text
+
+
+ListingCursor = Annotated[
+    str | None,
+    AfterValidator(_cursor),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": CURSOR_PATTERN,
+            "description": "A `pagination.next_cursor` this listing returned: the page after "
+            "it, in the same sort (`page` is then ignored). Stable while products are added "
+            "or removed before it, and cheap however deep.",
+        }
+    ),
+]
 
 
 class QueryParams(BaseModel):
@@ -60,9 +81,13 @@ class ProductListParams(QueryParams):
     in_stock: bool | None = None
     min_rating: Rating | None = None
     q: SearchText | None = None
-    sort: ProductSort | None = None
+    sort: Annotated[
+        ProductSort | None,
+        Field(description="Default: relevance with q, else newest (relevance without q too)."),
+    ] = None
     page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
     page_size: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE
+    cursor: ListingCursor = None
 
 
 @dataclass(frozen=True)
@@ -70,34 +95,28 @@ class ProductQuery:
     filters: ProductFilters
     sort: ProductSort
     page: PageParams
+    after: Cursor | None
 
 
 def product_query(params: ProductListParams) -> ProductQuery:
-    """The listing the parameters ask for, once the rules between them hold (400 otherwise)."""
-    errors = []
-    if (
-        params.min_price is not None
-        and params.max_price is not None
-        and params.min_price > params.max_price
-    ):
-        errors.append(FieldError(field="min_price", message="Must not exceed max_price."))
-    if params.sort is ProductSort.RELEVANCE and params.q is None:
-        errors.append(FieldError(field="sort", message="Sorting by relevance needs q."))
-    if errors:
-        raise InvalidInput(errors=errors)
+    """The listing the parameters ask for. A price range whose minimum exceeds its maximum
+    matches nothing; relevance without a search is the default order."""
     filters = ProductFilters(
         category_id=params.category_id,
-        brands=tuple(params.brand),
+        brands=tuple(sorted(set(params.brand))),
         min_price=params.min_price,
         max_price=params.max_price,
         in_stock=params.in_stock,
         min_rating=params.min_rating,
         q=params.q,
     )
-    default_sort = ProductSort.RELEVANCE if params.q is not None else ProductSort.NEWEST
-    return ProductQuery(
-        filters, params.sort or default_sort, PageParams(params.page, params.page_size)
-    )
+    sort: ProductSort
+    if params.q is None:
+        sort = ProductSort.NEWEST if params.sort in {None, ProductSort.RELEVANCE} else params.sort
+    else:
+        sort = params.sort or ProductSort.RELEVANCE
+    after = None if params.cursor is None else cursors.decode(params.cursor)
+    return ProductQuery(filters, sort, PageParams(params.page, params.page_size), after)
 
 
 async def _currency(request: Request) -> str:

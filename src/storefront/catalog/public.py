@@ -49,6 +49,7 @@ async def product_list(context: ReadContext, params: ProductListParams) -> Produ
         query.sort,
         query.page,
         context.currency,
+        after=query.after,
         facet_store=context.parts,
     )
 

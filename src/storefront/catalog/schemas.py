@@ -2,9 +2,12 @@
 
 import uuid
 from datetime import datetime
+from typing import Self
+
+from pydantic import Field
 
 from storefront.core.money import Money
-from storefront.core.pagination import Pagination
+from storefront.core.pagination import PageParams, Pagination
 from storefront.core.schemas import Schema, SuccessResponse
 
 CATEGORY_ID_PATTERN = r"^[A-Z][A-Z0-9]{1,15}$"
@@ -72,9 +75,20 @@ class FacetBlock(Schema):
     total: int
 
 
+class ListingPagination(Pagination):
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the page after this one (the same filters and sort); "
+        "null on the last page."
+    )
+
+    @classmethod
+    def of(cls, params: PageParams, total_items: int, *, next_cursor: str | None = None) -> Self:
+        return cls(**Pagination.of(params, total_items).model_dump(), next_cursor=next_cursor)
+
+
 class ProductList(SuccessResponse):
     products: list[ProductSummary]
-    pagination: Pagination
+    pagination: ListingPagination
     facets: Facets
 
 
