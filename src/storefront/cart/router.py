@@ -33,6 +33,10 @@ _NOT_ENOUGH_STOCK: dict[int | str, dict[str, Any]] = {
     }
 }
 
+# A guest needs no bearer token: OpenAPI's empty requirement makes it optional (FastAPI adds
+# this to the bearer requirement the optional-user dependency declares).
+_BEARER_OPTIONAL: dict[str, Any] = {"security": [{}]}
+
 router = APIRouter(
     prefix=f"{API_PREFIX}/cart",
     tags=["cart"],
@@ -66,7 +70,7 @@ def _body(view: CartView) -> CartResponse:
     return CartResponse(cart=Cart.model_validate(view))
 
 
-@router.get("", response_model=CartResponse)
+@router.get("", response_model=CartResponse, openapi_extra=_BEARER_OPTIONAL)
 async def get_cart(shopper: ShopperDep, settings: SettingsDep, session: SessionDep) -> CartResponse:
     return _body(await lines.get_cart(session, settings, shopper))
 
@@ -74,6 +78,7 @@ async def get_cart(shopper: ShopperDep, settings: SettingsDep, session: SessionD
 @router.post(
     "/items",
     response_model=CartResponse,
+    openapi_extra=_BEARER_OPTIONAL,
     responses={
         201: {
             "model": CartResponse,
@@ -108,6 +113,7 @@ async def add_item(
 @router.patch(
     "/items/{item_id}",
     response_model=CartResponse,
+    openapi_extra=_BEARER_OPTIONAL,
     responses={**_NOT_ENOUGH_STOCK, **documented(_ITEM_NOT_FOUND)},
 )
 async def update_item(
@@ -122,7 +128,10 @@ async def update_item(
 
 
 @router.delete(
-    "/items/{item_id}", response_model=CartResponse, responses=documented(_ITEM_NOT_FOUND)
+    "/items/{item_id}",
+    response_model=CartResponse,
+    responses=documented(_ITEM_NOT_FOUND),
+    openapi_extra=_BEARER_OPTIONAL,
 )
 async def remove_item(
     item_id: uuid.UUID, shopper: ShopperDep, settings: SettingsDep, session: SessionDep
@@ -130,7 +139,7 @@ async def remove_item(
     return _body(await lines.remove_item(session, settings, shopper, item_id))
 
 
-@router.delete("", response_model=CartResponse)
+@router.delete("", response_model=CartResponse, openapi_extra=_BEARER_OPTIONAL)
 async def empty_cart(
     shopper: ShopperDep, settings: SettingsDep, session: SessionDep
 ) -> CartResponse:
