@@ -5,9 +5,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storefront.core.database import unit_of_work
 from storefront.users.addresses import MAX_ADDRESSES
+from storefront.users.models import Address
 from tests.auth.conftest import logged_in
 from tests.users.conftest import add_address, address_body, jane, stored_addresses
 
@@ -407,3 +410,33 @@ async def test_concurrent_first_addresses_leave_exactly_one_default(
         for response in responses:
             await client.delete(url(response.json()["address"]), headers=tokens["headers"])
         assert await stored_addresses(sessions) == []
+
+
+async def test_the_database_refuses_a_second_default_inserted_behind_the_service(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    tokens = await logged_in(client)
+    first = await add_address(client, tokens["headers"])
+    [stored] = await stored_addresses(sessions)
+    assert stored.is_default
+
+    async def insert_another_default() -> None:
+        async with unit_of_work(sessions) as session:
+            values = {c: getattr(stored, c) for c in ("full_name", "mobile", "line1", "city")}
+            session.add(
+                Address(
+                    user_id=stored.user_id,
+                    state=stored.state,
+                    postal_code=stored.postal_code,
+                    country=stored.country,
+                    label=stored.label,
+                    is_default=True,
+                    **values,
+                )
+            )
+
+    with pytest.raises(IntegrityError, match="uq_addresses_one_default_per_user"):
+        await insert_another_default()
+    assert [a.address_id for a in await stored_addresses(sessions)] == [
+        uuid.UUID(first["address_id"])
+    ]
