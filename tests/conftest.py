@@ -103,7 +103,7 @@ def app(settings: Settings) -> FastAPI:
 async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app started (its lifespan run) and a client that calls it in this process."""
     async with (
-        LifespanManager(app) as manager,
+        LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager,
         httpx.AsyncClient(
             transport=httpx.ASGITransport(manager.app), base_url="http://testserver"
         ) as client,
