@@ -34,6 +34,14 @@ EMAIL_CONTEXTS: dict[str, dict[str, object]] = {
         "currency": "SEK",
         "paid_at": "2025-03-01 14:05 UTC",
     },
+    "refund_notice": {
+        "username": "ann",
+        "order_id": "ORD-42",
+        "payment_id": "PAY-7",
+        "refund_id": "RF-3",
+        "amount": "300.00",
+        "currency": "SEK",
+    },
     "order_status_change": {
         "username": "ann",
         "order_id": "ORD-42",
@@ -56,6 +64,7 @@ EMAIL_ESSENTIALS = {
     "contact_changed": ["email address", "If you did not make this change"],
     "order_confirmation": ["ORD-42", "Desk lamp", "649.50 SEK", "1299.00 SEK", "1324.00 SEK"],
     "payment_receipt": ["ORD-42", "PAY-7", "1324.00 SEK", "2025-03-01 14:05 UTC"],
+    "refund_notice": ["ORD-42", "PAY-7", "RF-3", "300.00 SEK"],
     "order_status_change": ["ORD-42", "shipped", "TRK-9"],
 }
 SMS_ESSENTIALS = {
