@@ -2,7 +2,9 @@
 processes do, and a write through one must reach the cached reads of the other."""
 
 import asyncio
+import secrets
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -14,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storefront.app import create_app
 from storefront.auth.models import Role
-from storefront.catalog.cache import RedisCatalogCache
+from storefront.catalog.cache import GENERATION_KEY, RedisCatalogCache
 from storefront.core.config import Settings
 from tests.catalog.conftest import add_category, add_product, user_headers
 from tests.conftest import serving
@@ -85,35 +87,87 @@ async def test_a_write_in_one_process_reaches_the_cached_reads_of_another(
         assert (await writer.get(url)).json()["product"]["name"] == "Merino Socks"
 
 
-async def _command_calls(redis: Redis) -> dict[str, int]:
-    """Calls per Redis command so far, but for INFO itself."""
-    stats = await redis.info("commandstats")
-    return {name: stat["calls"] for name, stat in stats.items() if name != "cmdstat_info"}
+@pytest.fixture
+def client_name() -> str:
+    """A name for the app's Redis connections, its own even among parallel test runs."""
+    return f"storefront-test-{secrets.token_hex(6)}"
 
 
 @asynccontextmanager
-async def following(settings: Settings, url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """An app that has served `url` once and follows the generation channel."""
-    app = create_app(settings)
+async def commands_sent(redis: Redis, client_name: str) -> AsyncIterator[Counter[str]]:
+    """The commands, by name, that connections named `client_name` send while the block runs,
+    as MONITOR sees them: other clients of the same server are not counted. The counter is
+    filled when the block ends."""
+    sent: Counter[str] = Counter()
+    marker = f"end-of-count-{secrets.token_hex(8)}"
+    async with redis.monitor() as monitor:
+        yield sent
+        clients = await redis.client_list()
+        ours = {client["addr"] for client in clients if client["name"] == client_name}
+        # Redis runs commands one at a time: everything before the marker has been seen.
+        await redis.echo(marker)
+        while marker not in (command := await monitor.next_command())["command"]:
+            if f"{command['client_address']}:{command['client_port']}" in ours:
+                sent[command["command"].split(" ", 1)[0].lower()] += 1
+
+
+@pytest.fixture
+async def busy_redis(redis_url: str) -> AsyncIterator[Counter[str]]:
+    """Another client sending the app's kinds of command to the same server all along; how
+    many it has sent so far."""
+    sent: Counter[str] = Counter()
+    other = Redis.from_url(redis_url)
+    stop = asyncio.Event()
+
+    async def hammer() -> None:
+        while not stop.is_set():
+            await other.set("other-client:key", "value")
+            await other.mget(["other-client:key", "other-client:missing"])
+            await other.get(GENERATION_KEY)
+            sent.update(("set", "mget", "get"))
+
+    task = asyncio.create_task(hammer())
+    yield sent
+    stop.set()
+    await task
+    await other.aclose()
+
+
+@asynccontextmanager
+async def following(
+    settings: Settings, url: str, client_name: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An app, its Redis connections named `client_name`, that has served `url` once and
+    follows the generation channel."""
+    assert settings.redis_url is not None
+    named = f"{settings.redis_url}{'&' if '?' in settings.redis_url else '?'}client_name="
+    app = create_app(settings.model_copy(update={"redis_url": named + client_name}))
     async with serving(app) as client:
         await client.get(url)
         assert await eventually(subscribed(app))
         yield client
 
 
-async def test_cache_hits_send_nothing_to_redis(
-    settings: Settings, redis: Redis, product_id: uuid.UUID
+async def test_cache_hits_send_nothing_to_redis_while_another_client_is_busy(
+    settings: Settings,
+    redis: Redis,
+    busy_redis: Counter[str],
+    client_name: str,
+    product_id: uuid.UUID,
 ) -> None:
     url = f"/api/v1/products/{product_id}"
-    async with following(settings, url) as client:
+    async with following(settings, url, client_name) as client:
         await client.get(url)
-        before = await _command_calls(redis)
+        other_before = busy_redis.total()
+        async with commands_sent(redis, client_name) as sent:
+            hits = [await client.get(url) for _ in range(50)]
+            miss = await client.get(f"{url}?n=1")
+        other_during = busy_redis.total() - other_before
 
-        responses = [await client.get(url) for _ in range(50)]
-
-        after = await _command_calls(redis)
-    assert {r.status_code for r in responses} == {200}
-    assert after == before
+    assert {r.status_code for r in [*hits, miss]} == {200}
+    assert other_during > 0
+    # The one miss, and nothing for the fifty hits.
+    assert sent == Counter({"mget": 1, "set": 1})
 
 
 async def test_writes_are_seen_after_the_subscription_drops(
@@ -176,18 +230,21 @@ async def test_an_emptied_redis_never_brings_back_an_old_generation(
             assert await eventually(renamed)
 
 
-async def test_concurrent_misses_share_redis_round_trips(
-    settings: Settings, redis: Redis, product_id: uuid.UUID
+async def test_concurrent_misses_share_redis_round_trips_while_another_client_is_busy(
+    settings: Settings,
+    redis: Redis,
+    busy_redis: Counter[str],
+    client_name: str,
+    product_id: uuid.UUID,
 ) -> None:
     url = f"/api/v1/products/{product_id}"
-    async with following(settings, url) as client:
-        before = await _command_calls(redis)
+    async with following(settings, url, client_name) as client:
+        other_before = busy_redis.total()
+        async with commands_sent(redis, client_name) as sent:
+            responses = await asyncio.gather(*(client.get(f"{url}?n={n}") for n in range(40)))
+        other_during = busy_redis.total() - other_before
 
-        responses = await asyncio.gather(*(client.get(f"{url}?n={n}") for n in range(40)))
-
-        after = await _command_calls(redis)
     assert {r.status_code for r in responses} == {200}
-    mgets = after.get("cmdstat_mget", 0) - before.get("cmdstat_mget", 0)
-    sets = after["cmdstat_set"] - before.get("cmdstat_set", 0)
-    assert 1 <= mgets < 40
-    assert sets == 40
+    assert other_during > 0
+    assert 1 <= sent["mget"] < 40
+    assert sent["set"] == 40
