@@ -277,7 +277,9 @@ class RedisCatalogCache:
                 await pipeline.execute()
             if self.generation is not None:
                 # Messages arrive in order: once ours is in, the generation is ours or newer.
-                await asyncio.wait_for(own_message, _OWN_MESSAGE_TIMEOUT_SECONDS)
+                # (asyncio.timeout: Python 3.11's wait_for can swallow a cancellation.)
+                async with asyncio.timeout(_OWN_MESSAGE_TIMEOUT_SECONDS):
+                    await own_message
         except (RedisError, OSError, TimeoutError):
             # Entries already cached stay until their TTL: the staleness is bounded by it.
             self._warn("invalidate")

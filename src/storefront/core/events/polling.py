@@ -32,8 +32,11 @@ async def poll_forever(
             EVENTS_PENDING.set(await _count_pending(sessions))
         except Exception as exc:
             logger.warning("outbox loop failed; retrying", extra={"error": repr(exc)[:300]})
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+        # arrives in the same turn as the wake-up, and the loop would outlive its shutdown.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=poll_seconds)
+            async with asyncio.timeout(poll_seconds):
+                await wake.wait()
 
 
 async def _count_pending(sessions: async_sessionmaker[AsyncSession]) -> int:
