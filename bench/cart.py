@@ -111,7 +111,9 @@ async def prepare() -> Prepared:
                     {
                         "user_id": user_id,
                         "username": f"cart_bench_{n}",
+                        "username_key": f"cart_bench_{n}",
                         "email": f"cart_bench_{n}@example.com",
+                        "email_key": f"cart_bench_{n}@example.com",
                         "mobile": f"+9170{n:08d}",
                         "password_hash": "not-a-real-hash",
                     }
