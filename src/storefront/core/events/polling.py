@@ -4,6 +4,8 @@ sleep until woken by a local commit or until the next poll (for other processes'
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select
@@ -23,13 +25,18 @@ async def poll_forever(
 ) -> None:
     """Run step() until cancelled; step returns True when it may have left work behind. A
     failing step (database or broker down) is logged and retried at the next poll."""
+    counted_at = -math.inf
     while True:
         # Cleared before the work, so a commit made during it still wakes the next round.
         wake.clear()
         try:
             if await step():
                 continue
-            EVENTS_PENDING.set(await _count_pending(sessions))
+            # The gauge is refreshed once per poll, not after every wake-up: a busy API would
+            # pay one more query for each write that recorded events.
+            if time.monotonic() - counted_at >= poll_seconds:
+                EVENTS_PENDING.set(await _count_pending(sessions))
+                counted_at = time.monotonic()
         except Exception as exc:
             logger.warning("outbox loop failed; retrying", extra={"error": repr(exc)[:300]})
         # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
