@@ -13,12 +13,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.auth.service import get_account
-from storefront.core.money import format_money, from_minor_units
 from storefront.orders.service import CaptureOutcome, record_capture
 from storefront.payments.context import PaymentsContext
 from storefront.payments.gateways.base import GatewayStatus
 from storefront.payments.models import AttemptStatus, PaymentAttempt
+from storefront.payments.notices import email_buyer
 from storefront.payments.refunds import request_refund
 
 logger = logging.getLogger(__name__)
@@ -80,20 +79,12 @@ async def _give_back(
 async def _send_receipt(
     context: PaymentsContext, session: AsyncSession, attempt: PaymentAttempt
 ) -> None:
-    account = await get_account(session, attempt.user_id)
-    if not account.is_active:
-        return
     paid_at = (attempt.captured_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
-    context.notifier.email(
+    await email_buyer(
+        context,
         session,
-        to=account.email,
-        template=RECEIPT_TEMPLATE,
-        context={
-            "username": account.username,
-            "order_id": str(attempt.order_id),
-            "payment_id": str(attempt.payment_id),
-            "amount": format_money(from_minor_units(attempt.amount_minor, attempt.currency)),
-            "currency": attempt.currency,
-            "paid_at": paid_at,
-        },
+        attempt,
+        RECEIPT_TEMPLATE,
+        amount_minor=attempt.amount_minor,
+        details={"paid_at": paid_at},
     )

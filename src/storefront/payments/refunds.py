@@ -8,13 +8,13 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.auth.service import get_account
 from storefront.core.errors import Conflict
 from storefront.core.events.outbox import Event, record_event
 from storefront.core.money import format_money, from_minor_units
 from storefront.orders.service import PaymentStatus, set_payment_status
 from storefront.payments.context import PaymentsContext
 from storefront.payments.models import AttemptStatus, PaymentAttempt, PaymentRefund, RefundStatus
+from storefront.payments.notices import email_buyer
 
 REFUND_REQUESTED = "payment.refund_requested"
 REFUND_TEMPLATE = "refund_notice"
@@ -74,19 +74,11 @@ async def send_refund(context: PaymentsContext, session: AsyncSession, event: Ev
 async def _notify(
     context: PaymentsContext, session: AsyncSession, attempt: PaymentAttempt, refund: PaymentRefund
 ) -> None:
-    account = await get_account(session, attempt.user_id)
-    if not account.is_active:
-        return
-    context.notifier.email(
+    await email_buyer(
+        context,
         session,
-        to=account.email,
-        template=REFUND_TEMPLATE,
-        context={
-            "username": account.username,
-            "order_id": str(attempt.order_id),
-            "payment_id": str(attempt.payment_id),
-            "refund_id": str(refund.refund_id),
-            "amount": format_money(from_minor_units(refund.amount_minor, attempt.currency)),
-            "currency": attempt.currency,
-        },
+        attempt,
+        REFUND_TEMPLATE,
+        amount_minor=refund.amount_minor,
+        details={"refund_id": str(refund.refund_id)},
     )
