@@ -18,7 +18,12 @@ from storefront.payments.gateways.base import (
     RefundState,
     WebhookEvent,
 )
-from storefront.payments.gateways.signatures import check_idempotency_key, header, verify_plain
+from storefront.payments.gateways.signatures import (
+    check_idempotency_key,
+    header,
+    verified_checkout_payment,
+    verify_plain,
+)
 from storefront.payments.gateways.transport import GatewayClient, GatewayModel
 
 _WEBHOOK_EVENTS = frozenset({"payment.captured", "payment.failed", "order.paid"})
@@ -154,14 +159,7 @@ class RazorpayGateway:
     async def confirm(
         self, *, gateway_order_id: str, confirmation: Mapping[str, str]
     ) -> GatewayStatus:
-        payment_id = confirmation.get("gateway_payment_id")
-        if not payment_id:
-            raise InvalidSignature("The confirmation names no payment.")
-        verify_plain(
-            confirmation.get("signature"),
-            f"{gateway_order_id}|{payment_id}".encode(),
-            [self._key_secret],
-        )
+        payment_id = verified_checkout_payment(confirmation, gateway_order_id, self._key_secret)
         payment = await self._api.call(_Payment, "GET", f"/v1/payments/{payment_id}")
         if payment.order_id != gateway_order_id:
             raise GatewayRejected("The payment belongs to another order.")

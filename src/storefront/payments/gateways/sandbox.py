@@ -37,9 +37,9 @@ from storefront.payments.gateways.sandbox_models import (
 from storefront.payments.gateways.signatures import (
     check_idempotency_key,
     header,
-    hmac_sha256_hex,
+    sign_checkout,
     sign_timestamped,
-    verify_plain,
+    verified_checkout_payment,
     verify_timestamped,
 )
 from storefront.payments.gateways.transport import GatewayModel
@@ -207,9 +207,7 @@ class SandboxGateway:
             status = _status(row)
         return SandboxPayment(
             gateway_payment_id=payment_id,
-            signature=hmac_sha256_hex(
-                self._key_secret, f"{gateway_order_id}|{payment_id}".encode()
-            ),
+            signature=sign_checkout(self._key_secret, gateway_order_id, payment_id),
             outcome=chosen,
             webhook=self._webhook(gateway_order_id, status),
         )
@@ -229,14 +227,7 @@ class SandboxGateway:
     async def confirm(
         self, *, gateway_order_id: str, confirmation: Mapping[str, str]
     ) -> GatewayStatus:
-        payment_id = confirmation.get("gateway_payment_id")
-        if not payment_id:
-            raise InvalidSignature("The confirmation names no payment.")
-        verify_plain(
-            confirmation.get("signature"),
-            f"{gateway_order_id}|{payment_id}".encode(),
-            [self._key_secret],
-        )
+        payment_id = verified_checkout_payment(confirmation, gateway_order_id, self._key_secret)
         status = await self.fetch(gateway_order_id)
         if status.gateway_payment_id != payment_id:
             raise GatewayRejected("This is not the order's latest payment.", http_status=400)

@@ -41,6 +41,27 @@ def verify_plain(signature: str | None, message: bytes, secrets: Sequence[str]) 
         raise InvalidSignature()
 
 
+def sign_checkout(key_secret: str, gateway_order_id: str, payment_id: str) -> str:
+    """Razorpay Checkout's signature: the hex HMAC of `order_id|payment_id` under the key secret."""
+    return hmac_sha256_hex(key_secret, _checkout_message(gateway_order_id, payment_id))
+
+
+def verified_checkout_payment(
+    confirmation: Mapping[str, str], gateway_order_id: str, key_secret: str
+) -> str:
+    """The payment a Checkout confirmation names, once its signature is verified."""
+    payment_id = confirmation.get("gateway_payment_id")
+    if not payment_id:
+        raise InvalidSignature("The confirmation names no payment.")
+    message = _checkout_message(gateway_order_id, payment_id)
+    verify_plain(confirmation.get("signature"), message, [key_secret])
+    return payment_id
+
+
+def _checkout_message(gateway_order_id: str, payment_id: str) -> bytes:
+    return f"{gateway_order_id}|{payment_id}".encode()
+
+
 def sign_timestamped(secret: str, body: bytes, timestamp: int) -> str:
     """A `t=<unix time>,v1=<hex>` header value over f"{t}.{body}" (Stripe's scheme)."""
     return f"t={timestamp},v1={hmac_sha256_hex(secret, f'{timestamp}.'.encode() + body)}"
