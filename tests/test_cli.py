@@ -14,11 +14,12 @@ from storefront.core.database import create_engine
 from tests.ports import free_port
 from tests.processes import (
     STARTUP_TIMEOUT,
+    end,
     environment,
     run_storefront,
     serving,
+    start,
     stop,
-    storefront_command,
 )
 
 
@@ -137,12 +138,7 @@ def test_worker_consumes_until_sigterm_then_exits_cleanly(
         STOREFRONT_BROKER_URL=broker_url,
         STOREFRONT_ENV="test",
     )
-    worker = subprocess.Popen(  # noqa: S603
-        storefront_command("worker", "--metrics-port", str(free_port())),
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    worker = start(("worker", "--metrics-port", str(free_port())), env)
     try:
         assert worker.stderr is not None
         for line in worker.stderr:
@@ -150,8 +146,7 @@ def test_worker_consumes_until_sigterm_then_exits_cleanly(
                 break
         returncode, stderr = stop(worker, signal.SIGTERM)
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        end(worker)
 
     assert returncode == 0
     assert "worker stopping" in stderr
