@@ -22,12 +22,21 @@ from storefront.core.database import create_engine, create_sessionmaker, execute
 from storefront.core.embedded_db import start_embedded_postgres
 from storefront.core.migrations import migrate
 from storefront.models import metadata
+from tests.processes import left_behind
 from tests.services import required_service_url
 from tests.smtp_sink import smtp_sink
 
 __all__ = ["smtp_sink"]  # a fixture for every test module
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_process_left_behind() -> Iterator[None]:
+    """Fails the run when a process a test started (a server's worker, say) outlives it."""
+    yield
+    if running := left_behind():
+        pytest.fail("processes started by the tests still run:\n" + "\n".join(running))
 
 
 @pytest.fixture(scope="session")

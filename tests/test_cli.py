@@ -5,20 +5,25 @@ import json
 import signal
 import subprocess
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
+from prometheus_client.metrics_core import Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from storefront.core.database import create_engine
 from tests.ports import free_port
 from tests.processes import (
     STARTUP_TIMEOUT,
+    end,
     environment,
     run_storefront,
     serving,
+    start,
     stop,
-    storefront_command,
 )
 
 
@@ -61,6 +66,62 @@ def test_serve_logs_one_json_line_per_request_and_stops_on_sigterm(database_url:
     assert requests[-1]["status"] == 405
     for secret in ("query-secret", "header-secret", "body-secret"):
         assert secret not in stderr
+
+
+CATEGORIES_SERVED = (
+    "storefront_http_requests_total",
+    {"method": "GET", "route": "/api/v1/categories", "status": "200"},
+)
+
+
+def _categories_served(metrics: Iterable[Metric]) -> float:
+    samples = (sample for metric in metrics for sample in metric.samples)
+    return next((s.value for s in samples if (s.name, s.labels) == CATEGORIES_SERVED), 0.0)
+
+
+def _scrape(base_url: str) -> Iterable[Metric]:
+    return text_string_to_metric_families(httpx.get(f"{base_url}/metrics").text)
+
+
+def _categories_served_by_each_worker(metrics_dir: Path) -> list[float]:
+    """Read from each worker's own file: which workers have answered GET /api/v1/categories.
+    A file is empty for a moment after its worker creates it (prometheus/client_python#1199)."""
+    per_worker = (
+        _categories_served(MultiProcessCollector.merge([str(path)]))  # type: ignore[no-untyped-call]
+        for path in metrics_dir.glob("counter_*.db")
+        if path.stat().st_size
+    )
+    return [served for served in per_worker if served]
+
+
+def test_several_workers_add_up_their_metrics_and_remove_them_when_stopped(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    env = environment(
+        STOREFRONT_DATABASE_URL=database_url,
+        STOREFRONT_REDIS_URL=redis_url,
+        STOREFRONT_ENV="test",
+        TMPDIR=str(tmp_path),  # where serve makes its metrics directory
+    )
+    with serving(env, workers=2) as (process, base_url):
+        [metrics_dir] = tmp_path.glob("storefront-metrics-*")
+        requests = 0
+        # A new connection each time, so both workers come to answer some (about every other).
+        while len(per_worker := _categories_served_by_each_worker(metrics_dir)) < 2:
+            assert requests < 200, f"{len(per_worker)} of 2 workers counted {requests} requests"
+            httpx.get(f"{base_url}/api/v1/categories").raise_for_status()
+            requests += 1
+        # A request is counted as its answer leaves, so the last may lag a moment behind.
+        deadline = time.monotonic() + 30
+        while sum(_categories_served_by_each_worker(metrics_dir)) < requests:
+            assert time.monotonic() < deadline, "the workers' counts never reached the requests"
+            time.sleep(0.05)
+        scraped = [_categories_served(_scrape(base_url)) for _ in range(4)]
+        returncode, _ = stop(process, signal.SIGTERM)
+
+    assert scraped == [requests] * 4  # whichever worker answers /metrics
+    assert returncode == 0
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_embedded_database_starts_seeds_stops_and_keeps_data(tmp_path: Path) -> None:
@@ -137,12 +198,7 @@ def test_worker_consumes_until_sigterm_then_exits_cleanly(
         STOREFRONT_BROKER_URL=broker_url,
         STOREFRONT_ENV="test",
     )
-    worker = subprocess.Popen(  # noqa: S603
-        storefront_command("worker", "--metrics-port", str(free_port())),
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    worker = start(("worker", "--metrics-port", str(free_port())), env)
     try:
         assert worker.stderr is not None
         for line in worker.stderr:
@@ -150,8 +206,7 @@ def test_worker_consumes_until_sigterm_then_exits_cleanly(
                 break
         returncode, stderr = stop(worker, signal.SIGTERM)
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        end(worker)
 
     assert returncode == 0
     assert "worker stopping" in stderr

@@ -1,10 +1,13 @@
 """The `storefront` command: serve, worker, migrate, seed-demo."""
 
 import asyncio
+import multiprocessing
 import os
 import signal
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Annotated
 
 import typer
@@ -27,6 +30,7 @@ from storefront.core.database import (
 from storefront.core.errors import AppError
 from storefront.core.events.runtime import EventContext, run_worker
 from storefront.core.logging import configure_logging
+from storefront.core.metrics import MULTIPROC_DIR_VARIABLE
 from storefront.core.migrations import migrate
 from storefront.payments.context import build_payments_context
 from storefront.tasks import build_registry, periodic_jobs
@@ -97,11 +101,7 @@ def serve(
     seed = settings.uses_embedded_database and settings.demo_data
     # Worker processes find the database (embedded or not) through the environment.
     os.environ["STOREFRONT_DATABASE_URL"] = _prepare_database(settings, seed_when_empty=seed)
-    if workers > 1:
-        os.environ.setdefault(
-            "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="storefront-metrics-")
-        )
-    Granian(
+    server = Granian(
         "storefront.app:serve_app",
         factory=True,
         interface=Interfaces.ASGI,
@@ -112,7 +112,26 @@ def serve(
         log_access=False,  # the app writes one JSON line per request itself
         log_dictconfig=GRANIAN_LOGGING,
         workers_kill_timeout=GRACEFUL_SHUTDOWN_SECONDS,
-    ).serve()
+    )
+    with _metrics_shared_by_workers() if workers > 1 else nullcontext():
+        server.serve()
+
+
+@contextmanager
+def _metrics_shared_by_workers() -> Iterator[None]:
+    """Workers that write their metrics to PROMETHEUS_MULTIPROC_DIR, for /metrics to add up.
+
+    prometheus_client reads the variable when it is imported, and this process imported it
+    before the variable was set, so the workers are spawned (fresh interpreters) rather than
+    forked from it. A directory the operator did not choose is removed when the server stops.
+    """
+    multiprocessing.set_start_method("spawn", force=True)
+    if MULTIPROC_DIR_VARIABLE in os.environ:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="storefront-metrics-") as directory:
+        os.environ[MULTIPROC_DIR_VARIABLE] = directory
+        yield
 
 
 @cli.command()

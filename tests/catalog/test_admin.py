@@ -1,3 +1,4 @@
+import asyncio
 import uuid
 from typing import Any
 
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storefront.auth.models import Role
-from storefront.catalog.models import products_table
+from storefront.catalog.models import categories_table, products_table
 from tests.catalog.conftest import add_category, add_product, user_headers
 
 NEW_PRODUCT = {
@@ -95,6 +96,60 @@ async def test_admin_creates_and_changes_categories(
     assert renamed.json()["category"]["children"] == [{"category_id": "C111", "name": "Shirts"}]
     listed = await client.get("/api/v1/categories", params={"parent_id": "C100"})
     assert listed.json()["categories"] == [{"category_id": "C110", "name": "Menswear"}]
+
+
+CYCLE_REFUSED = {
+    "status": "error",
+    "message": "Invalid input.",
+    "errors": [
+        {
+            "field": "parent_id",
+            "message": "A category cannot be moved under itself or its own subcategory.",
+        }
+    ],
+}
+
+
+async def test_two_admins_moving_two_categories_under_each_other_at_once_make_no_cycle(
+    client: httpx.AsyncClient, admin: dict[str, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await add_category(sessions, "C300", "Home")
+    await add_category(sessions, "C400", "Garden")
+
+    async def move(category_id: str, parent_id: str | None) -> httpx.Response:
+        path = f"/api/v1/admin/categories/{category_id}"
+        return await client.patch(path, json={"parent_id": parent_id}, headers=admin)
+
+    for _ in range(10):  # each round a fresh race between the two moves
+        answers = await asyncio.gather(move("C300", "C400"), move("C400", "C300"))
+
+        assert sorted(answer.status_code for answer in answers) == [200, 400]
+        [refused] = [answer.json() for answer in answers if answer.status_code == 400]
+        assert refused == CYCLE_REFUSED
+        assert not _has_a_cycle(await _parents(sessions))
+        for category_id in ("C300", "C400"):
+            assert (await move(category_id, None)).status_code == 200
+
+
+async def _parents(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str | None]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(categories_table.c.category_id, categories_table.c.parent_id)
+        )
+    return dict(rows.all())
+
+
+def _has_a_cycle(parents: dict[str, str | None]) -> bool:
+    """In a tree every category reaches the top within as many steps as there are categories."""
+    for parent in parents.values():
+        ancestor = parent
+        for _ in parents:
+            if ancestor is None:
+                break
+            ancestor = parents[ancestor]
+        if ancestor is not None:
+            return True
+    return False
 
 
 async def test_admin_creates_a_product(client: httpx.AsyncClient, admin: dict[str, str]) -> None:

@@ -116,15 +116,27 @@ async def update_category(
     session: AsyncSession, category_id: str, changes: dict[str, str | None]
 ) -> CategoryDetail:
     invalidate_after_commit(session)
+    new_parent = changes.get("parent_id")
+    if new_parent is not None:
+        await session.execute(_WAIT_FOR_OTHER_MOVES)
     category = await session.get(Category, category_id, with_for_update=True)
     if category is None:
         raise NotFound(CATEGORY_NOT_FOUND)
-    if "parent_id" in changes and changes["parent_id"] is not None:
-        await _check_new_parent(session, category_id, changes["parent_id"])
+    if new_parent is not None:
+        await _check_new_parent(session, category_id, new_parent)
     for field, value in changes.items():
         setattr(category, field, value)
     await session.flush()
     return await get_category(SessionReader(session), category_id)
+
+
+# Moves under a parent take turns, each until its transaction ends, from before they lock their
+# category: otherwise two at once (A under B, B under A) each lock their own row, then wait for
+# the other's through the foreign key (a deadlock), or both pass the cycle check, which cannot
+# see a move not yet committed.
+_WAIT_FOR_OTHER_MOVES = select(
+    func.pg_advisory_xact_lock(func.hashtextextended("catalog.category_moves", 0))
+)
 
 
 async def _check_new_parent(session: AsyncSession, category_id: str, parent_id: str) -> None:

@@ -2,18 +2,27 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Literal
 
 import aio_pika
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy import text
 
-from storefront.core.metrics import render_metrics
+from storefront.core.metrics import mark_this_process_dead, render_metrics
 from storefront.core.schemas import Schema
 
 logger = logging.getLogger(__name__)
-router = APIRouter(tags=["operations"])
+
+
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    yield
+    mark_this_process_dead()
+
+
+router = APIRouter(tags=["operations"], lifespan=_lifespan)
 
 CHECK_TIMEOUT_SECONDS = 2.0
 CheckResult = Literal["ok", "unavailable"]

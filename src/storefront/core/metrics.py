@@ -12,7 +12,11 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+
+# Read by prometheus_client when it is imported: set, each process writes its samples to files
+# in that directory and /metrics adds up every process's.
+MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 HTTP_REQUESTS = Counter(
     "storefront_http_requests_total",
@@ -49,17 +53,23 @@ def record_request(method: str, route: str, status: int, seconds: float) -> None
 
 
 def render_metrics() -> tuple[bytes, str]:
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+    if MULTIPROC_DIR_VARIABLE in os.environ:
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
+def mark_this_process_dead() -> None:
+    """A stopping server process's live gauges leave the sum (a worker replaced on SIGHUP)."""
+    if MULTIPROC_DIR_VARIABLE in os.environ:
+        mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
 EVENTS_PENDING = Gauge(
     "storefront_events_pending",
     "Outbox events committed but not yet published (or, without a broker, not yet handled).",
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",
 )
 EVENTS_PUBLISHED = Counter(
     "storefront_events_published_total", "Outbox events confirmed by the broker.", ["event_type"]
