@@ -106,10 +106,36 @@ def test_production_without_required_settings_stops_with_one_clear_line() -> Non
     result = run_storefront("serve", env=environment(STOREFRONT_ENV="production"))
 
     assert result.returncode == 2
-    assert result.stderr == (
+    assert result.stderr.startswith(
         "storefront: STOREFRONT_SECRET_KEY and STOREFRONT_DATABASE_URL must be set when "
-        "STOREFRONT_ENV=production.\n"
+        "STOREFRONT_ENV=production. "
     )
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_production_with_a_weak_key_and_development_backends_is_refused_by_every_command(
+    database_url: str,
+) -> None:
+    """Mail and texts written to files, and a guessable signing key, never reach production."""
+    env = environment(
+        STOREFRONT_ENV="production",
+        STOREFRONT_SECRET_KEY="tiny-secret",
+        STOREFRONT_DATABASE_URL=database_url,
+        STOREFRONT_PAYMENT_GATEWAY="stripe",
+        STOREFRONT_STRIPE_SECRET_KEY="sk_live_abc",
+        STOREFRONT_STRIPE_PUBLISHABLE_KEY="pk_live_abc",
+        STOREFRONT_STRIPE_WEBHOOK_SECRET="whsec_abc",
+    )
+
+    results = [run_storefront(command, env=env) for command in ("serve", "migrate")]
+
+    for result in results:
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1
+        for setting in ("STOREFRONT_SECRET_KEY", "STOREFRONT_SMTP_URL", "STOREFRONT_SMS_BACKEND"):
+            assert setting in result.stderr
+        assert "tiny-secret" not in result.stderr
 
 
 def test_several_workers_without_redis_are_refused(database_url: str) -> None:
