@@ -3,10 +3,17 @@
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # HS256 keys shorter than the hash output (RFC 7518 3.2) are refused in production.
 MIN_SECRET_KEY_BYTES = 32
@@ -35,6 +42,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     hsts_max_age: int = Field(default=31_536_000, ge=0)
+    # Comma-separated in the environment (NoDecode: not JSON).
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
     db_pool_size: int = Field(default=10, gt=0)
     db_read_pool_size: int = Field(default=10, gt=0)
     db_connect_timeout: float = Field(default=5.0, gt=0)
@@ -87,6 +96,13 @@ class Settings(BaseSettings):
     cart_max_line_quantity: int = Field(default=10, gt=0)
     cart_max_lines: int = Field(default=50, gt=0)
     guest_cart_ttl_days: int = Field(default=30, gt=0)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @model_validator(mode="after")
     def _production_needs_a_complete_configuration(self) -> Self:
@@ -186,8 +202,11 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"STOREFRONT_{'_'.join(str(p) for p in e['loc']).upper() or 'SETTINGS'}: {e['msg']}"
-            for e in exc.errors()
-        )
+        problems = "; ".join(f"{_setting_name(e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigurationError(f"Invalid settings: {problems}") from None
+
+
+def _setting_name(location: tuple[int | str, ...]) -> str:
+    """The variable at fault: a list item's index is left out (TRUSTED_PROXIES, not _1)."""
+    field = "_".join(part for part in location if isinstance(part, str))
+    return f"STOREFRONT_{field.upper() or 'SETTINGS'}"
