@@ -1,5 +1,6 @@
 """Settings read from `STOREFRONT_*` environment variables (see the README for each one)."""
 
+import re
 import secrets
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +18,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # HS256 keys shorter than the hash output (RFC 7518 3.2) are refused in production.
 MIN_SECRET_KEY_BYTES = 32
+# What a browser sends in Origin: http(s), a host name or IP (IPv6 in brackets), maybe a port.
+_ORIGIN = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?")
 
 
 class Environment(StrEnum):
@@ -44,6 +47,7 @@ class Settings(BaseSettings):
     hsts_max_age: int = Field(default=31_536_000, ge=0)
     # Comma-separated in the environment (NoDecode: not JSON).
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     db_pool_size: int = Field(default=10, gt=0)
     db_read_pool_size: int = Field(default=10, gt=0)
     db_connect_timeout: float = Field(default=5.0, gt=0)
@@ -97,12 +101,17 @@ class Settings(BaseSettings):
     cart_max_lines: int = Field(default=50, gt=0)
     guest_cart_ttl_days: int = Field(default=30, gt=0)
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        return [_origin(origin) for origin in origins]
 
     @model_validator(mode="after")
     def _production_needs_a_complete_configuration(self) -> Self:
@@ -191,6 +200,17 @@ class Settings(BaseSettings):
             key_file.touch(mode=0o600)
             key_file.write_text(secrets.token_urlsafe(48))
         return key_file.read_text().strip()
+
+
+def _origin(value: str) -> str:
+    """`value` in lower case, as browsers send it in Origin, when it is an origin and no more."""
+    origin = value.lower()
+    if not _ORIGIN.fullmatch(origin):
+        raise ValueError(
+            f"{value!r} is not an origin: write scheme://host[:port], with no path or "
+            "trailing slash (* is not accepted: list each origin)"
+        )
+    return origin
 
 
 def _is_set(value: str | SecretStr | None) -> bool:
