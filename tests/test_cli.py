@@ -184,13 +184,15 @@ def test_worker_consumes_until_sigterm_then_exits_cleanly(
     assert "Traceback" not in stderr, stderr
 
 
-def test_create_admin_makes_a_verified_administrator_who_can_log_in(database_url: str) -> None:
+def test_create_admin_makes_a_verified_administrator_and_sends_no_code(database_url: str) -> None:
     result = _create_admin(database_url, username="site_admin", password="Adm1n#Passw0rd")
 
     assert result.returncode == 0, result.stderr
     assert "Administrator site_admin created." in result.stdout
     role, verified = asyncio.run(_admin_row(database_url))
     assert (role, verified) == ("admin", True)
+    assert asyncio.run(_count(database_url, "one_time_codes")) == 0
+    assert asyncio.run(_count(database_url, "outbox_events")) == 0  # no email, no text
 
 
 def test_create_admin_applies_the_registration_rules(database_url: str) -> None:
@@ -227,3 +229,13 @@ async def _admin_row(database_url: str) -> tuple[str, bool]:
     finally:
         await engine.dispose()
     return str(row[0]), bool(row[1])
+
+
+async def _count(database_url: str, table: str) -> int:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            count = await connection.scalar(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
+    finally:
+        await engine.dispose()
+    return int(count or 0)
