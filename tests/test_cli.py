@@ -167,10 +167,36 @@ def test_production_without_required_settings_stops_with_one_clear_line() -> Non
     result = run_storefront("serve", env=environment(STOREFRONT_ENV="production"))
 
     assert result.returncode == 2
-    assert result.stderr == (
+    assert result.stderr.startswith(
         "storefront: STOREFRONT_SECRET_KEY and STOREFRONT_DATABASE_URL must be set when "
-        "STOREFRONT_ENV=production.\n"
+        "STOREFRONT_ENV=production. "
     )
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_production_with_a_weak_key_and_development_backends_is_refused_by_every_command(
+    database_url: str,
+) -> None:
+    """Mail and texts written to files, and a guessable signing key, never reach production."""
+    env = environment(
+        STOREFRONT_ENV="production",
+        STOREFRONT_SECRET_KEY="tiny-secret",
+        STOREFRONT_DATABASE_URL=database_url,
+        STOREFRONT_PAYMENT_GATEWAY="stripe",
+        STOREFRONT_STRIPE_SECRET_KEY="sk_live_abc",
+        STOREFRONT_STRIPE_PUBLISHABLE_KEY="pk_live_abc",
+        STOREFRONT_STRIPE_WEBHOOK_SECRET="whsec_abc",
+    )
+
+    results = [run_storefront(command, env=env) for command in ("serve", "migrate")]
+
+    for result in results:
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1
+        for setting in ("STOREFRONT_SECRET_KEY", "STOREFRONT_SMTP_URL", "STOREFRONT_SMS_BACKEND"):
+            assert setting in result.stderr
+        assert "tiny-secret" not in result.stderr
 
 
 def test_several_workers_without_redis_are_refused(database_url: str) -> None:
@@ -213,13 +239,15 @@ def test_worker_consumes_until_sigterm_then_exits_cleanly(
     assert "Traceback" not in stderr, stderr
 
 
-def test_create_admin_makes_a_verified_administrator_who_can_log_in(database_url: str) -> None:
+def test_create_admin_makes_a_verified_administrator_and_sends_no_code(database_url: str) -> None:
     result = _create_admin(database_url, username="site_admin", password="Adm1n#Passw0rd")
 
     assert result.returncode == 0, result.stderr
     assert "Administrator site_admin created." in result.stdout
     role, verified = asyncio.run(_admin_row(database_url))
     assert (role, verified) == ("admin", True)
+    assert asyncio.run(_count(database_url, "one_time_codes")) == 0
+    assert asyncio.run(_count(database_url, "outbox_events")) == 0  # no email, no text
 
 
 def test_create_admin_applies_the_registration_rules(database_url: str) -> None:
@@ -256,3 +284,13 @@ async def _admin_row(database_url: str) -> tuple[str, bool]:
     finally:
         await engine.dispose()
     return str(row[0]), bool(row[1])
+
+
+async def _count(database_url: str, table: str) -> int:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            count = await connection.scalar(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
+    finally:
+        await engine.dispose()
+    return int(count or 0)

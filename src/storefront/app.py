@@ -24,6 +24,8 @@ from storefront.core.errors import EXCEPTION_HANDLERS
 from storefront.core.events.runtime import EventContext, api_event_runtime
 from storefront.core.http import API_PREFIX
 from storefront.core.http.body_guard import BodyGuardMiddleware
+from storefront.core.http.cors import cors_middleware
+from storefront.core.http.proxies import trusted_proxy_middleware
 from storefront.core.http.request_context import RequestContextMiddleware
 from storefront.core.http.security_headers import SecurityHeadersMiddleware
 from storefront.core.logging import configure_logging
@@ -112,8 +114,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exception_handlers=EXCEPTION_HANDLERS,
         responses=_ERROR_RESPONSES,
         middleware=[
+            # First, so that logs, metrics and rate limits all see the client a proxy saw.
+            *trusted_proxy_middleware(settings.trusted_proxies),
             Middleware(RequestContextMiddleware),
             Middleware(SecurityHeadersMiddleware, hsts_max_age=settings.hsts_max_age),
+            # Inside those two, so that preflight answers carry the request id and headers too.
+            *cors_middleware(settings.cors_origins),
             Middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes),
             Middleware(CatalogFront),
         ],

@@ -1,10 +1,11 @@
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storefront.auth.models import OneTimeCode, User
 from storefront.core.config import Settings
-from tests.auth.conftest import emailed_code, logged_in, texted_code
+from storefront.core.events.models import OutboxEvent
+from tests.auth.conftest import emailed_code, logged_in, texted_code, verify_email, verify_mobile
 from tests.smtp_sink import SmtpSink
 
 EMAIL = "john.doe@example.com"
@@ -109,9 +110,7 @@ async def test_a_new_code_voids_the_old_one_after_the_resend_cooldown(
     assert too_soon.status_code == 429
     assert int(too_soon.headers["retry-after"]) > 0
 
-    async with sessions() as session, session.begin():
-        for row in (await session.scalars(select(OneTimeCode))).all():
-            row.created_at = row.created_at.replace(year=row.created_at.year - 1)
+    await _age_codes(sessions)
     resent = await client.post("/api/v1/auth/verify/email/request", headers=tokens["headers"])
     assert resent.status_code == 200
     new = await emailed_code(smtp_sink, EMAIL, count=2)
@@ -140,3 +139,51 @@ async def test_verification_needs_a_login(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/auth/verify/email/request")
 
     assert response.status_code == 401
+
+
+async def _age_codes(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Move every code a year back, past the resend cooldown."""
+    async with sessions() as session, session.begin():
+        for row in (await session.scalars(select(OneTimeCode))).all():
+            row.created_at = row.created_at.replace(year=row.created_at.year - 1)
+
+
+async def _sent(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+    """Codes issued and messages queued so far."""
+    async with sessions() as session:
+        codes = await session.scalar(select(func.count()).select_from(OneTimeCode))
+        messages = await session.scalar(select(func.count()).select_from(OutboxEvent))
+    return codes or 0, messages or 0
+
+
+async def test_a_verified_email_is_told_so_and_sent_no_code(
+    client: httpx.AsyncClient, smtp_sink: SmtpSink, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    tokens = await logged_in(client)
+    await verify_email(client, smtp_sink, tokens, EMAIL)
+    await _age_codes(sessions)
+    before = await _sent(sessions)
+
+    response = await client.post("/api/v1/auth/verify/email/request", headers=tokens["headers"])
+
+    assert response.status_code == 409
+    assert response.json() == {"status": "error", "message": "This email is already verified."}
+    assert await _sent(sessions) == before
+
+
+async def test_a_verified_mobile_is_told_so_and_sent_no_code(
+    client: httpx.AsyncClient, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    tokens = await logged_in(client)
+    await verify_mobile(client, settings.data_dir, tokens, MOBILE)
+    await _age_codes(sessions)
+    before = await _sent(sessions)
+
+    response = await client.post("/api/v1/auth/verify/mobile/request", headers=tokens["headers"])
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "status": "error",
+        "message": "This mobile number is already verified.",
+    }
+    assert await _sent(sessions) == before

@@ -130,7 +130,9 @@ async def _confirm_code(
 @router.post(
     "/verify/email/request",
     response_model=MessageResponse,
-    responses=documented(UNAUTHORIZED, RATE_LIMITED),
+    responses=documented(
+        UNAUTHORIZED, (409, "The email is already verified; nothing is sent."), RATE_LIMITED
+    ),
 )
 async def request_email_code(
     request: Request, auth: AuthDep, session: SessionDep, claims: CurrentUser
@@ -156,7 +158,9 @@ async def confirm_email(
 @router.post(
     "/verify/mobile/request",
     response_model=MessageResponse,
-    responses=documented(UNAUTHORIZED, RATE_LIMITED),
+    responses=documented(
+        UNAUTHORIZED, (409, "The mobile number is already verified; nothing is sent."), RATE_LIMITED
+    ),
 )
 async def request_mobile_code(
     request: Request, auth: AuthDep, session: SessionDep, claims: CurrentUser

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storefront.auth.codes import code_digest, code_matches, new_code
 from storefront.auth.context import AuthContext
 from storefront.auth.models import CodePurpose, OneTimeCode, User
-from storefront.core.errors import InvalidInput, TooManyRequests
+from storefront.core.errors import Conflict, InvalidInput, TooManyRequests
 from storefront.core.schemas import FieldError
 
 INVALID_CODE = FieldError(field="code", message="Invalid or expired code.")
@@ -115,8 +115,12 @@ async def consume_code(
 async def request_verification(
     session: AsyncSession, auth: AuthContext, user_id: uuid.UUID, *, mobile: bool
 ) -> None:
+    """A new code for the contact, unless it is verified already (409, nothing sent)."""
     purpose = CodePurpose.VERIFY_MOBILE if mobile else CodePurpose.VERIFY_EMAIL
     user = await session.get_one(User, user_id)
+    if user.is_mobile_verified if mobile else user.is_email_verified:
+        what = "mobile number" if mobile else "email"
+        raise Conflict(f"This {what} is already verified.")
     await enforce_resend_cooldown(session, auth, user_id, purpose)
     await issue_code(session, auth, user, purpose, by_sms=mobile)
 

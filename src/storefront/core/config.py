@@ -1,12 +1,25 @@
 """Settings read from `STOREFRONT_*` environment variables (see the README for each one)."""
 
+import re
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# HS256 keys shorter than the hash output (RFC 7518 3.2) are refused in production.
+MIN_SECRET_KEY_BYTES = 32
+# What a browser sends in Origin: http(s), a host name or IP (IPv6 in brackets), maybe a port.
+_ORIGIN = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?")
 
 
 class Environment(StrEnum):
@@ -32,6 +45,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     hsts_max_age: int = Field(default=31_536_000, ge=0)
+    # Comma-separated in the environment (NoDecode: not JSON).
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     db_pool_size: int = Field(default=10, gt=0)
     db_read_pool_size: int = Field(default=10, gt=0)
     db_connect_timeout: float = Field(default=5.0, gt=0)
@@ -85,29 +101,65 @@ class Settings(BaseSettings):
     cart_max_lines: int = Field(default=50, gt=0)
     guest_cart_ttl_days: int = Field(default=30, gt=0)
 
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        return [_origin(origin) for origin in origins]
+
     @model_validator(mode="after")
-    def _production_needs_explicit_secrets(self) -> Self:
-        if self.env is Environment.PRODUCTION:
-            missing = [
-                name
-                for name, value in (
-                    ("STOREFRONT_SECRET_KEY", self.secret_key),
-                    ("STOREFRONT_DATABASE_URL", self.database_url),
-                )
-                if not value
-            ]
-            if missing:
-                raise ConfigurationError(
-                    f"{' and '.join(missing)} must be set when STOREFRONT_ENV=production."
-                )
-            if self.payment_gateway == "sandbox":
-                raise ConfigurationError(
-                    "STOREFRONT_PAYMENT_GATEWAY=sandbox takes no real money; set it to razorpay "
-                    "or stripe when STOREFRONT_ENV=production."
-                )
-            if problem := self.payment_gateway_problem():
-                raise ConfigurationError(problem)
+    def _production_needs_a_complete_configuration(self) -> Self:
+        if self.env is Environment.PRODUCTION and (problems := self._production_problems()):
+            raise ConfigurationError(" ".join(problems))
         return self
+
+    def _production_problems(self) -> list[str]:
+        """Every reason this configuration cannot run production, one sentence each (a
+        secret is named, never shown)."""
+        problems = []
+        missing = [
+            name
+            for name, value in (
+                ("STOREFRONT_SECRET_KEY", self.secret_key),
+                ("STOREFRONT_DATABASE_URL", self.database_url),
+            )
+            if not value
+        ]
+        if missing:
+            problems.append(f"{' and '.join(missing)} must be set when STOREFRONT_ENV=production.")
+        if (
+            self.secret_key
+            and len(self.secret_key.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES
+        ):
+            problems.append(
+                f"STOREFRONT_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes when "
+                "STOREFRONT_ENV=production (generate one with: python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')."
+            )
+        if self.payment_gateway == "sandbox":
+            problems.append(
+                "STOREFRONT_PAYMENT_GATEWAY=sandbox takes no real money; set it to razorpay "
+                "or stripe when STOREFRONT_ENV=production."
+            )
+        elif problem := self.payment_gateway_problem():
+            problems.append(problem)
+        if not self.smtp_url:
+            problems.append(
+                "STOREFRONT_SMTP_URL must be set when STOREFRONT_ENV=production (unset, emails "
+                "are only written to files in the data directory)."
+            )
+        if self.sms_backend == "console":
+            problems.append(
+                "STOREFRONT_SMS_BACKEND=console only writes texts to files in the data "
+                "directory; set it to twilio when STOREFRONT_ENV=production."
+            )
+        return problems
 
     def payment_gateway_problem(self) -> str | None:
         """Which of the chosen gateway's keys are unset, as one line for an operator (the
@@ -150,6 +202,17 @@ class Settings(BaseSettings):
         return key_file.read_text().strip()
 
 
+def _origin(value: str) -> str:
+    """`value` in lower case, as browsers send it in Origin, when it is an origin and no more."""
+    origin = value.lower()
+    if not _ORIGIN.fullmatch(origin):
+        raise ValueError(
+            f"{value!r} is not an origin: write scheme://host[:port], with no path or "
+            "trailing slash (* is not accepted: list each origin)"
+        )
+    return origin
+
+
 def _is_set(value: str | SecretStr | None) -> bool:
     return bool(value.get_secret_value() if isinstance(value, SecretStr) else value)
 
@@ -159,8 +222,11 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"STOREFRONT_{'_'.join(str(p) for p in e['loc']).upper() or 'SETTINGS'}: {e['msg']}"
-            for e in exc.errors()
-        )
+        problems = "; ".join(f"{_setting_name(e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigurationError(f"Invalid settings: {problems}") from None
+
+
+def _setting_name(location: tuple[int | str, ...]) -> str:
+    """The variable at fault: a list item's index is left out (TRUSTED_PROXIES, not _1)."""
+    field = "_".join(part for part in location if isinstance(part, str))
+    return f"STOREFRONT_{field.upper() or 'SETTINGS'}"

@@ -89,7 +89,7 @@ class RateLimiter:
 
 
 def client_ip(request: Request) -> str:
-    """The peer address. X-Forwarded-For is deliberately not read: any client can set it to
-    dodge a per-IP limit. Behind a reverse proxy, trusting its headers is configured at the
-    server level (e.g. granian's proxy-headers wrapper), which then sets this address."""
+    """The peer address. X-Forwarded-For is deliberately not read here: any client can set it
+    to dodge a per-IP limit. Behind a load balancer in STOREFRONT_TRUSTED_PROXIES, the app's
+    proxy middleware (core/http/proxies.py) has already made the peer the forwarded client."""
     return request.client.host if request.client else "unknown"
