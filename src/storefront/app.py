@@ -27,7 +27,7 @@ from storefront.core.http.body_guard import BodyGuardMiddleware
 from storefront.core.http.request_context import RequestContextMiddleware
 from storefront.core.http.security_headers import SecurityHeadersMiddleware
 from storefront.core.logging import configure_logging
-from storefront.core.openapi import without_422
+from storefront.core.openapi import operation_id, without_422
 from storefront.core.reads import PoolReader, open_pool
 from storefront.core.schemas import ErrorResponse
 from storefront.orders.admin_router import router as orders_admin_router
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
         exception_handlers=EXCEPTION_HANDLERS,
         responses=_ERROR_RESPONSES,
+        generate_unique_id_function=operation_id,
         middleware=[
             Middleware(RequestContextMiddleware),
             Middleware(SecurityHeadersMiddleware, hsts_max_age=settings.hsts_max_age),
