@@ -29,7 +29,7 @@ from storefront.core.http.proxies import trusted_proxy_middleware
 from storefront.core.http.request_context import RequestContextMiddleware
 from storefront.core.http.security_headers import SecurityHeadersMiddleware
 from storefront.core.logging import configure_logging
-from storefront.core.openapi import without_422
+from storefront.core.openapi import operation_id, without_422
 from storefront.core.reads import PoolReader, open_pool
 from storefront.core.schemas import ErrorResponse
 from storefront.orders.admin_router import router as orders_admin_router
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
         exception_handlers=EXCEPTION_HANDLERS,
         responses=_ERROR_RESPONSES,
+        generate_unique_id_function=operation_id,
         middleware=[
             # First, so that logs, metrics and rate limits all see the client a proxy saw.
             *trusted_proxy_middleware(settings.trusted_proxies),

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Body, Header, Request, status
 
 from storefront.auth import login as login_service
 from storefront.auth import recovery, registration, sessions, verification
@@ -96,9 +96,13 @@ async def refresh(
 
 @router.post("/logout", response_model=MessageResponse, responses=documented(UNAUTHORIZED))
 async def logout(
-    claims: CurrentUser, auth: AuthDep, session: SessionDep, body: LogoutRequest | None = None
+    claims: CurrentUser,
+    auth: AuthDep,
+    session: SessionDep,
+    # The body may be left out, but is an object when sent (`null` is refused).
+    body: Annotated[LogoutRequest, Body(default_factory=LogoutRequest)],
 ) -> MessageResponse:
-    await sessions.logout(session, auth, claims, body.refresh_token if body else None)
+    await sessions.logout(session, auth, claims, body.refresh_token)
     return MessageResponse(message="Logged out.")
 
 

@@ -5,10 +5,15 @@ from pydantic import Field
 
 from storefront.cart.pricing import LineProblem
 from storefront.core.money import Money
-from storefront.core.schemas import ErrorResponse, RequestSchema, Schema, SuccessResponse
+from storefront.core.openapi import MAXIMUM_SETTING
+from storefront.core.schemas import ErrorResponse, JsonInt, RequestSchema, Schema, SuccessResponse
 
-# A JSON integer, never 1.5 or "2"; the per-line maximum (a setting) is checked by the service.
-Quantity = Annotated[int, Field(strict=True, ge=1)]
+# A JSON integer, never 1.5 or "2"; the per-line maximum (a setting) is checked by the service,
+# and stated in the document (core/openapi.py fills it in).
+Quantity = Annotated[
+    JsonInt,
+    Field(ge=1, json_schema_extra={MAXIMUM_SETTING: "cart_max_line_quantity"}),
+]
 
 
 class CartItemCreate(RequestSchema):

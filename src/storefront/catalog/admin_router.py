@@ -12,22 +12,25 @@ from storefront.catalog.admin_schemas import (
     ProductCreate,
     ProductUpdate,
 )
-from storefront.catalog.params import Currency
+from storefront.catalog.params import CategoryId, Currency
 from storefront.catalog.schemas import CategoryResponse, ProductResponse
 from storefront.core.database import SessionDep
+from storefront.core.openapi import FORBIDDEN, UNAUTHORIZED, admin_operation_id, documented
 
 router = APIRouter(
     prefix="/admin",
     tags=["catalog admin"],
-    responses={
-        401: {"description": "No valid token."},
-        403: {"description": "Not an administrator."},
-        404: {"description": "Not found."},
-    },
+    responses=documented(UNAUTHORIZED, FORBIDDEN),
+    generate_unique_id_function=admin_operation_id,
 )
+_NOT_FOUND = (404, "Not found.")
 
 
-@router.post("/categories", status_code=201)
+@router.post(
+    "/categories",
+    status_code=201,
+    responses=documented((409, "A category with this id already exists.")),
+)
 async def create_category(
     session: SessionDep, _: AdminUser, data: CategoryCreate
 ) -> CategoryResponse:
@@ -37,9 +40,9 @@ async def create_category(
     return CategoryResponse(category=category)
 
 
-@router.patch("/categories/{category_id}")
+@router.patch("/categories/{category_id}", responses=documented(_NOT_FOUND))
 async def update_category(
-    session: SessionDep, _: AdminUser, category_id: str, data: CategoryUpdate
+    session: SessionDep, _: AdminUser, category_id: CategoryId, data: CategoryUpdate
 ) -> CategoryResponse:
     category = await categories.update_category(
         session, category_id, data.model_dump(exclude_unset=True)
@@ -55,7 +58,7 @@ async def create_product(
     return ProductResponse(product=product)
 
 
-@router.patch("/products/{product_id}")
+@router.patch("/products/{product_id}", responses=documented(_NOT_FOUND))
 async def update_product(
     session: SessionDep,
     _: AdminUser,
@@ -68,7 +71,7 @@ async def update_product(
     return ProductResponse(product=product)
 
 
-@router.delete("/products/{product_id}")
+@router.delete("/products/{product_id}", responses=documented(_NOT_FOUND))
 async def deactivate_product(
     session: SessionDep, _: AdminUser, product_id: uuid.UUID, currency: Currency
 ) -> ProductResponse:

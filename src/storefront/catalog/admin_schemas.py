@@ -7,18 +7,23 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from storefront.catalog.schemas import CATEGORY_ID_PATTERN
-from storefront.core.money import Money
-from storefront.core.schemas import RequestSchema
+from storefront.core.schemas import (
+    JsonBool,
+    JsonInt,
+    Omittable,
+    PositiveMoney,
+    RequestSchema,
+    StrippedText,
+    Text,
+)
 
 CategoryCode = Annotated[str, StringConstraints(pattern=CATEGORY_ID_PATTERN)]
-CategoryName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-]
-ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-BrandName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
-Price = Annotated[Money, Field(gt=0)]
-Stock = Annotated[int, Field(ge=0, le=2**31 - 1)]
+CategoryName = Annotated[str, StrippedText(min_length=1, max_length=100)]
+ProductName = Annotated[str, StrippedText(min_length=1, max_length=200)]
+BrandName = Annotated[str, StrippedText(min_length=1, max_length=100)]
+Description = Annotated[str, StrippedText(max_length=10_000)]
+Price = PositiveMoney
+Stock = Annotated[JsonInt, Field(ge=0, le=2**31 - 1)]
 
 
 def _http_url(value: str) -> str:
@@ -28,7 +33,9 @@ def _http_url(value: str) -> str:
     return value
 
 
-ImageUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_http_url)]
+ImageUrl = Annotated[
+    str, Text(max_length=2048), AfterValidator(_http_url), Field(description="An http(s) URL.")
+]
 ImageUrls = Annotated[list[ImageUrl], Field(max_length=20)]
 
 
@@ -47,7 +54,7 @@ def _not_null(value: object) -> object:
 class CategoryUpdate(RequestSchema):
     """Fields left out stay as they are."""
 
-    name: CategoryName | None = None
+    name: Omittable[CategoryName] = None
     parent_id: CategoryCode | None = None
 
     _name_not_null = field_validator("name")(_not_null)
@@ -62,21 +69,21 @@ class ProductCreate(RequestSchema):
     discount_price: Price | None = None
     stock_quantity: Stock
     image_urls: ImageUrls = Field(default_factory=list)
-    is_active: bool = True
+    is_active: JsonBool = True
 
 
 class ProductUpdate(RequestSchema):
     """Fields left out stay as they are; only discount_price may be set to null."""
 
-    category_id: CategoryCode | None = None
-    name: ProductName | None = None
-    brand: BrandName | None = None
-    description: Description | None = None
-    price: Price | None = None
+    category_id: Omittable[CategoryCode] = None
+    name: Omittable[ProductName] = None
+    brand: Omittable[BrandName] = None
+    description: Omittable[Description] = None
+    price: Omittable[Price] = None
     discount_price: Price | None = None
-    stock_quantity: Stock | None = None
-    image_urls: ImageUrls | None = None
-    is_active: bool | None = None
+    stock_quantity: Omittable[Stock] = None
+    image_urls: Omittable[ImageUrls] = None
+    is_active: Omittable[JsonBool] = None
 
     _not_null = field_validator(
         "category_id",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from storefront.catalog import cursors
@@ -20,9 +20,11 @@ from storefront.core.pagination import (
     MAX_PAGE_SIZE,
     PageParams,
 )
+from storefront.core.schemas import NO_NUL, Text
 
 MAX_QUERY_LENGTH = 200
 MAX_BRANDS = 20
+_ANY_TEXT = {"type": "string", "pattern": NO_NUL}
 
 
 def _rating_bound(value: Decimal) -> Decimal:
@@ -32,9 +34,24 @@ def _rating_bound(value: Decimal) -> Decimal:
 
 
 # Money brings a price to its two places: `0E-100000` has an exponent no NUMERIC holds.
-Price = Annotated[Money, Field(ge=0)] | None
-Rating = Annotated[Decimal, Field(ge=0, le=5, allow_inf_nan=False), AfterValidator(_rating_bound)]
-SearchText = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_LENGTH)]
+Price = (
+    Annotated[
+        Money,
+        Field(ge=0),
+        WithJsonSchema(
+            {"type": "number", "minimum": 0, "maximum": 9999999999.99, "multipleOf": 0.01},
+            mode="validation",
+        ),
+    ]
+    | None
+)
+Rating = Annotated[
+    Decimal,
+    Field(ge=0, le=5, allow_inf_nan=False),
+    AfterValidator(_rating_bound),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 5}, mode="validation"),
+]
+SearchText = Annotated[str, Text(min_length=1, max_length=MAX_QUERY_LENGTH)]
 
 
 def _cursor(text: str | None) -> str | None:
@@ -58,6 +75,10 @@ ListingCursor = Annotated[
 ]
 
 
+# Documented, not checked: any other category id is simply not found.
+CategoryId = Annotated[str, Path(json_schema_extra={"pattern": CATEGORY_ID_PATTERN})]
+
+
 class QueryParams(BaseModel):
     """Unknown query parameters are ignored, as they always were (caches and trackers add
     their own)."""
@@ -75,7 +96,9 @@ class SuggestParams(QueryParams):
 
 class ProductListParams(QueryParams):
     category_id: Annotated[str | None, Field(pattern=CATEGORY_ID_PATTERN)] = None
-    brand: Annotated[list[str], Field(max_length=MAX_BRANDS)] = []
+    brand: Annotated[
+        list[Annotated[str, WithJsonSchema(_ANY_TEXT)]], Field(max_length=MAX_BRANDS)
+    ] = []
     min_price: Price = None
     max_price: Price = None
     in_stock: bool | None = None

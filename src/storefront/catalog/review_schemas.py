@@ -4,14 +4,21 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, field_validator
 
 from storefront.core.pagination import Pagination
-from storefront.core.schemas import RequestSchema, Schema, SuccessResponse
+from storefront.core.schemas import (
+    JsonInt,
+    Omittable,
+    RequestSchema,
+    Schema,
+    StrippedText,
+    SuccessResponse,
+)
 
-Rating = Annotated[int, Field(ge=1, le=5)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Body = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Rating = Annotated[JsonInt, Field(ge=1, le=5)]
+Title = Annotated[str, StrippedText(min_length=1, max_length=120)]
+Body = Annotated[str, StrippedText(max_length=5000)]
 
 
 class ReviewCreate(RequestSchema):
@@ -23,9 +30,9 @@ class ReviewCreate(RequestSchema):
 class ReviewUpdate(RequestSchema):
     """Fields left out stay as they are."""
 
-    rating: Rating | None = None
-    title: Title | None = None
-    body: Body | None = None
+    rating: Omittable[Rating] = None
+    title: Omittable[Title] = None
+    body: Omittable[Body] = None
 
     @field_validator("rating", "title", "body")
     @classmethod

@@ -11,6 +11,7 @@ from storefront.catalog import public
 from storefront.catalog.admin_router import router as admin_router
 from storefront.catalog.cache import cacheable_json
 from storefront.catalog.params import (
+    CategoryId,
     CategoryListParams,
     Currency,
     ProductListParams,
@@ -25,10 +26,48 @@ from storefront.catalog.schemas import (
     SuggestionList,
 )
 from storefront.core.http import API_PREFIX
+from storefront.core.openapi import documented
 from storefront.core.reads import ReaderDep
 
-router = APIRouter(prefix=API_PREFIX, tags=["catalog"])
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Not found."}}
+# Tagged per route: reviews and the administrators' routes have tags of their own.
+router = APIRouter(prefix=API_PREFIX)
+
+_CACHE_HEADERS = {
+    "ETag": {"description": "Send it back as If-None-Match.", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "Public data, cacheable.", "schema": {"type": "string"}},
+}
+# Every read answers with an ETag; a client sending it back gets a bodiless 304 while it holds.
+_CACHEABLE: dict[int | str, dict[str, Any]] = {
+    200: {"headers": _CACHE_HEADERS},
+    304: {
+        "description": "Not modified: If-None-Match names the current ETag.",
+        "headers": _CACHE_HEADERS,
+    },
+}
+_IF_NONE_MATCH: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": False,
+            "description": "ETags of copies the client holds (or `*`): 304 when one is current.",
+            "schema": {"type": "string"},
+        }
+    ]
+}
+
+
+def _cacheable(*errors: tuple[int, str]) -> dict[str, Any]:
+    """The declarations of a cacheable read: its ETag, its 304 and the errors it can give."""
+    return {
+        "tags": ["catalog"],
+        "responses": {**_CACHEABLE, **documented(*errors)},
+        "openapi_extra": _IF_NONE_MATCH,
+    }
+
+
+_CATEGORY_NOT_FOUND = (404, "No such category.")
+_PRODUCT_NOT_FOUND = (404, "No such product, or it is no longer sold.")
 
 
 def _context(reader: ReaderDep, currency: Currency) -> public.ReadContext:
@@ -36,7 +75,7 @@ def _context(reader: ReaderDep, currency: Currency) -> public.ReadContext:
 
 
 @router.head("/categories", include_in_schema=False)
-@router.get("/categories", response_model=CategoryList, responses=_NOT_FOUND)
+@router.get("/categories", response_model=CategoryList, **_cacheable(_CATEGORY_NOT_FOUND))
 async def list_categories(
     request: Request,
     reader: ReaderDep,
@@ -48,16 +87,18 @@ async def list_categories(
 
 
 @router.head("/categories/{category_id}", include_in_schema=False)
-@router.get("/categories/{category_id}", response_model=CategoryResponse, responses=_NOT_FOUND)
+@router.get(
+    "/categories/{category_id}", response_model=CategoryResponse, **_cacheable(_CATEGORY_NOT_FOUND)
+)
 async def get_category(
-    request: Request, reader: ReaderDep, currency: Currency, category_id: str
+    request: Request, reader: ReaderDep, currency: Currency, category_id: CategoryId
 ) -> Response:
     payload = await public.category_detail(_context(reader, currency), category_id)
     return cacheable_json(request, payload)
 
 
 @router.head("/products", include_in_schema=False)
-@router.get("/products", response_model=ProductList)
+@router.get("/products", response_model=ProductList, **_cacheable())
 async def list_products(
     request: Request,
     reader: ReaderDep,
@@ -69,7 +110,7 @@ async def list_products(
 
 
 @router.head("/products/suggest", include_in_schema=False)
-@router.get("/products/suggest", response_model=SuggestionList)
+@router.get("/products/suggest", response_model=SuggestionList, **_cacheable())
 async def suggest_products(
     request: Request,
     reader: ReaderDep,
@@ -81,7 +122,9 @@ async def suggest_products(
 
 
 @router.head("/products/{product_id}", include_in_schema=False)
-@router.get("/products/{product_id}", response_model=ProductResponse, responses=_NOT_FOUND)
+@router.get(
+    "/products/{product_id}", response_model=ProductResponse, **_cacheable(_PRODUCT_NOT_FOUND)
+)
 async def get_product(
     request: Request, reader: ReaderDep, currency: Currency, product_id: uuid.UUID
 ) -> Response:

@@ -92,17 +92,25 @@ class IdempotencyKeyReused(AppError):
     )
 
 
+# The header as the document states it (required, and its form) while the dependency reads it
+# as optional, to answer its absence with our own message: routes declare it with
+# `openapi_extra=KEY_PARAMETER`.
+KEY_PARAMETER: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": KEY_HEADER,
+            "in": "header",
+            "required": True,
+            "description": f"{MIN_KEY_LENGTH}-{MAX_KEY_LENGTH} printable ASCII characters, "
+            "unique to this request: a retry with the same key returns the first response.",
+            "schema": {"type": "string", "pattern": rf"^{_KEY.pattern}$"},
+        }
+    ]
+}
+
+
 async def _idempotency_key(
-    key: Annotated[
-        str | None,
-        Header(
-            alias=KEY_HEADER,
-            description=(
-                f"{MIN_KEY_LENGTH}-{MAX_KEY_LENGTH} printable ASCII characters, unique to this "
-                "request: a retry with the same key returns the first response."
-            ),
-        ),
-    ] = None,
+    key: Annotated[str | None, Header(alias=KEY_HEADER, include_in_schema=False)] = None,
 ) -> str:
     if key is None:
         raise InvalidInput(errors=[FieldError(field=KEY_HEADER, message=KEY_REQUIRED)])

@@ -11,7 +11,7 @@ from storefront.auth.service import AdminUser
 from storefront.core.database import SessionDep
 from storefront.core.errors import InvalidInput
 from storefront.core.http import API_PREFIX
-from storefront.core.openapi import UNAUTHORIZED, documented
+from storefront.core.openapi import FORBIDDEN, UNAUTHORIZED, admin_operation_id, documented
 from storefront.core.pagination import PageDep, Pagination
 from storefront.core.schemas import FieldError
 from storefront.orders import history, transitions
@@ -27,7 +27,8 @@ from storefront.orders.schemas import (
 router = APIRouter(
     prefix=f"{API_PREFIX}/admin/orders",
     tags=["orders admin"],
-    responses=documented(UNAUTHORIZED, (403, "Not an administrator.")),
+    responses=documented(UNAUTHORIZED, FORBIDDEN),
+    generate_unique_id_function=admin_operation_id,
 )
 
 EMPTY_RANGE = FieldError(field="created_to", message="created_to must be after created_from.")

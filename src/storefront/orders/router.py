@@ -11,7 +11,7 @@ from storefront.auth.service import AuthDep, CurrentUser
 from storefront.core import idempotency
 from storefront.core.database import SessionDep
 from storefront.core.http import API_PREFIX
-from storefront.core.idempotency import IdempotencyKey
+from storefront.core.idempotency import KEY_PARAMETER, IdempotencyKey
 from storefront.core.openapi import UNAUTHORIZED, documented
 from storefront.core.pagination import PageDep, Pagination
 from storefront.orders import history, transitions
@@ -42,6 +42,7 @@ router = APIRouter(
     status_code=status.HTTP_201_CREATED,
     response_model=OrderResponse,
     responses=documented((404, "Address not found."), _CHECKOUT_CONFLICT, _KEY_REUSED),
+    openapi_extra=KEY_PARAMETER,
 )
 async def create_order(
     claims: CurrentUser,

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from storefront.core.money import Money
 from storefront.core.pagination import Pagination
-from storefront.core.schemas import RequestSchema, Schema, SuccessResponse
+from storefront.core.schemas import RequestSchema, Schema, SuccessResponse, Text
 from storefront.orders.models import ActorType, OrderStatus, PaymentStatus
 
 NOTE_MAX_LENGTH = 500
@@ -104,7 +104,7 @@ AdminStatus = Literal[
 
 class StatusChange(RequestSchema):
     status: AdminStatus
-    note: Annotated[str, Field(min_length=1, max_length=NOTE_MAX_LENGTH)] | None = None
+    note: Annotated[str, Text(min_length=1, max_length=NOTE_MAX_LENGTH)] | None = None
     tracking_number: (
         Annotated[
             str,

@@ -3,8 +3,9 @@ an administrator, and the sandbox's pay button for development."""
 
 import uuid
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import JSONResponse
 
 from storefront.auth.service import AdminUser, CurrentUser
@@ -13,9 +14,9 @@ from storefront.core.config import Environment
 from storefront.core.database import SessionDep, after_commit, unit_of_work
 from storefront.core.errors import Conflict, NotFound
 from storefront.core.http import API_PREFIX
-from storefront.core.idempotency import IdempotencyKey
+from storefront.core.idempotency import KEY_PARAMETER, IdempotencyKey
 from storefront.core.money import from_minor_units, to_minor_units
-from storefront.core.openapi import UNAUTHORIZED, documented
+from storefront.core.openapi import FORBIDDEN, UNAUTHORIZED, documented
 from storefront.payments import attempts
 from storefront.payments.capture import lock_attempt
 from storefront.payments.context import PaymentsDep
@@ -23,6 +24,7 @@ from storefront.payments.gateways.base import GatewayName, GatewayRejected
 from storefront.payments.gateways.sandbox import SandboxGateway
 from storefront.payments.refunds import request_refund
 from storefront.payments.schemas import (
+    GATEWAY_ID_PATTERN,
     Payment,
     PaymentConfirmation,
     PaymentList,
@@ -41,15 +43,19 @@ from storefront.payments.webhooks import receive_webhook
 _NOT_FOUND = (404, "Not found: there is none with this id, or it is another user's.")
 _NOT_PAYABLE = (409, "The order is not awaiting payment, or the payment did not go through.")
 _GATEWAY_DOWN = (503, "The payment gateway did not answer; try again (see Retry-After).")
+_KEY_REUSED = (422, "The Idempotency-Key was used before for another order.")
 
-router = APIRouter(prefix=API_PREFIX, tags=["payments"])
+# Tags per route: the administrators' refunds and the sandbox's pay button are apart.
+router = APIRouter(prefix=API_PREFIX)
 
 
 @router.post(
     "/orders/{order_id}/payments",
+    tags=["payments"],
     status_code=status.HTTP_201_CREATED,
     response_model=StartedPaymentResponse,
-    responses=documented(UNAUTHORIZED, _NOT_FOUND, _NOT_PAYABLE, _GATEWAY_DOWN),
+    responses=documented(UNAUTHORIZED, _NOT_FOUND, _NOT_PAYABLE, _GATEWAY_DOWN, _KEY_REUSED),
+    openapi_extra=KEY_PARAMETER,
 )
 async def start_payment(
     order_id: uuid.UUID,
@@ -79,6 +85,7 @@ async def start_payment(
 
 @router.get(
     "/orders/{order_id}/payments",
+    tags=["payments"],
     response_model=PaymentList,
     responses=documented(UNAUTHORIZED, _NOT_FOUND),
 )
@@ -91,6 +98,7 @@ async def list_order_payments(
 
 @router.get(
     "/payments/{payment_id}",
+    tags=["payments"],
     response_model=PaymentResponse,
     responses=documented(UNAUTHORIZED, _NOT_FOUND),
 )
@@ -103,6 +111,7 @@ async def get_payment(
 
 @router.post(
     "/payments/{payment_id}/confirm",
+    tags=["payments"],
     response_model=PaymentResponse,
     responses={
         202: {"model": PaymentResponse, "description": "The gateway did not answer yet."},
@@ -130,6 +139,7 @@ async def confirm_payment(
 
 @router.post(
     "/payments/webhooks/{gateway}",
+    tags=["payments"],
     response_model=WebhookAccepted,
     responses=documented((400, "Bad or expired signature."), (404, "Not this shop's gateway.")),
 )
@@ -149,9 +159,8 @@ async def receive_gateway_webhook(
     status_code=status.HTTP_201_CREATED,
     response_model=RefundResponse,
     tags=["payments admin"],
-    responses=documented(
-        UNAUTHORIZED, (403, "Not an administrator."), _NOT_FOUND, (409, "More than is left.")
-    ),
+    operation_id="admin_refund_payment",
+    responses=documented(UNAUTHORIZED, FORBIDDEN, _NOT_FOUND, (409, "More than is left.")),
 )
 async def refund_payment(
     payment_id: uuid.UUID, body: RefundCreate, _: AdminUser, session: SessionDep
@@ -178,10 +187,14 @@ async def refund_payment(
     "/payments/sandbox/{gateway_order_id}/pay",
     response_model=SandboxPaid,
     tags=["payments sandbox"],
-    responses=documented((404, "No sandbox here, or no such sandbox order.")),
+    responses=documented(
+        (404, "No sandbox here, or no such sandbox order."),
+        (409, "The sandbox refused: the order is paid already, say."),
+    ),
 )
 async def sandbox_pay(
-    gateway_order_id: str,
+    # Documented, not checked: any other id is simply not found.
+    gateway_order_id: Annotated[str, Path(json_schema_extra={"pattern": GATEWAY_ID_PATTERN})],
     body: SandboxPay,
     request: Request,
     session: SessionDep,

@@ -7,10 +7,12 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from storefront.core.money import Money, from_minor_units
-from storefront.core.schemas import RequestSchema, Schema, SuccessResponse
+from storefront.core.schemas import PositiveMoney, RequestSchema, Schema, SuccessResponse, Text
 from storefront.payments.models import AttemptStatus, PaymentAttempt, RefundStatus
 
 _GatewayId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$")]
+# The gateways' ids as the document states them (where they are only looked up).
+GATEWAY_ID_PATTERN = r"^[A-Za-z0-9_\-]{1,100}$"
 
 
 class Payment(Schema):
@@ -70,12 +72,12 @@ class PaymentConfirmation(RequestSchema):
     Stripe: an empty body (the PaymentIntent's own status is what counts)."""
 
     gateway_payment_id: _GatewayId | None = None
-    signature: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    signature: Annotated[str, Text(min_length=1, max_length=256)] | None = None
 
 
 class RefundCreate(RequestSchema):
-    amount: Money = Field(gt=0)
-    reason: Annotated[str, Field(min_length=1, max_length=200)]
+    amount: PositiveMoney
+    reason: Annotated[str, Text(min_length=1, max_length=200)]
 
 
 class Refund(Schema):

@@ -4,15 +4,31 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from storefront.auth.schemas import Confirmation, Email, Mobile, NewPassword, Password
 from storefront.auth.service import TokenResponse
-from storefront.core.schemas import RequestSchema, Schema, SuccessResponse
+from storefront.core.schemas import (
+    Checked,
+    JsonBool,
+    Omittable,
+    RequestSchema,
+    Schema,
+    SuccessResponse,
+    stripped_pattern,
+)
 from storefront.users.models import AddressLabel
 
-# Generous bounds that stop absurd inputs before any rule runs; the services' rules give the
-# user-facing messages.
-_TEXT = Field(max_length=512)
-_PASSWORD = Field(max_length=4096)
-_Text = Annotated[str, _TEXT]
+# The services check the rules, each with its message, all reported at once; the document
+# states them. Validation only stops absurd lengths before any rule runs.
+_GUARD = 512
+# What Python's str.strip() removes (the services strip with it): Unicode White_Space and the
+# information separators \x1c-\x1f.
+_SPACE = r"\t\n\x0b-\x0d\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _stripped(max_length: int, *, required: bool = True) -> Checked:
+    """Text the service strips, then wants non-empty (`required`) and at most `max_length`."""
+    return Checked(guard=_GUARD, pattern=stripped_pattern(int(required), max_length, _SPACE))
+
 
 NOT_NULL = "This field cannot be null."
 
@@ -26,8 +42,32 @@ def _not_null(value: Any) -> Any:
 # For fields that may be left out but not set to null (a partial update: left out means kept).
 # Only a value that is sent is validated, so the None default passes.
 _NotNull = AfterValidator(_not_null)
-_KeptText = Annotated[_Text | None, _NotNull]
-_ClearableText = _Text | None
+
+FullName = Annotated[str, _stripped(100), Field(description="1-100 characters.")]
+Line = Annotated[str, _stripped(200), Field(description="1-200 characters.")]
+OptionalLine = Annotated[
+    str, _stripped(200, required=False), Field(description="Up to 200 characters; blank: none.")
+]
+Place = Annotated[str, _stripped(100), Field(description="1-100 characters.")]
+PostalCode = Annotated[
+    str,
+    Checked(guard=_GUARD),
+    Field(
+        description="As the country writes them (case and spacing are normalised): IN a "
+        "6-digit PIN code, US a ZIP code (12345 or 12345-6789), GB a postcode; elsewhere 3-10 "
+        "letters, digits, spaces or dashes."
+    ),
+]
+Country = Annotated[
+    str,
+    Checked(guard=_GUARD, pattern=rf"^[{_SPACE}]*[^{_SPACE}\x00]{{1,2}}[{_SPACE}]*$"),
+    Field(description="ISO 3166-1 alpha-2, any case; default: the server's region."),
+]
+AddressMobile = Annotated[
+    str,
+    Checked(guard=_GUARD, max_length=250),
+    Field(description="A valid number for the address's country (E.164, or national)."),
+]
 
 
 class User(Schema):
@@ -46,21 +86,20 @@ class UserResponse(SuccessResponse):
 
 
 class ProfileUpdate(RequestSchema):
-    full_name: _KeptText = None
-    email: _KeptText = None
-    mobile: _KeptText = None
+    full_name: Annotated[Omittable[FullName], _NotNull] = None
+    email: Annotated[Omittable[Email], _NotNull] = None
+    mobile: Annotated[Omittable[Mobile], _NotNull] = None
     current_password: Annotated[
-        str | None,
+        Omittable[Password],
         _NotNull,
-        _PASSWORD,
         Field(description="Required to change the email or the mobile."),
     ] = None
 
 
 class PasswordChange(RequestSchema):
-    current_password: str = _PASSWORD
-    new_password: str = _PASSWORD
-    confirm_password: str = _PASSWORD
+    current_password: Password
+    new_password: NewPassword
+    confirm_password: Confirmation
 
 
 class PasswordChanged(TokenResponse):
@@ -70,7 +109,7 @@ class PasswordChanged(TokenResponse):
 
 
 class AccountDeletion(RequestSchema):
-    password: str = _PASSWORD
+    password: Password
 
 
 class MessageResponse(SuccessResponse):
@@ -95,36 +134,36 @@ class Address(Schema):
 
 
 class AddressCreate(RequestSchema):
-    full_name: _Text
-    mobile: _Text
-    line1: _Text
-    line2: _ClearableText = None
-    landmark: _ClearableText = None
-    city: _Text
-    state: _Text
-    postal_code: _Text
-    country: Annotated[
-        _KeptText, Field(description="ISO 3166-1 alpha-2; default: the server's region.")
-    ] = None
+    full_name: FullName
+    mobile: AddressMobile
+    line1: Line
+    line2: OptionalLine | None = None
+    landmark: OptionalLine | None = None
+    city: Place
+    state: Place
+    postal_code: PostalCode
+    country: Annotated[Omittable[Country], _NotNull] = None
     label: AddressLabel = AddressLabel.HOME
-    is_default: bool = Field(default=False, description="The first address is the default anyway.")
+    is_default: JsonBool = Field(
+        default=False, description="The first address is the default anyway."
+    )
 
 
 class AddressUpdate(RequestSchema):
     """Only the fields sent change; line2 and landmark are cleared with null."""
 
-    full_name: _KeptText = None
-    mobile: _KeptText = None
-    line1: _KeptText = None
-    line2: _ClearableText = None
-    landmark: _ClearableText = None
-    city: _KeptText = None
-    state: _KeptText = None
-    postal_code: _KeptText = None
-    country: _KeptText = None
-    label: Annotated[AddressLabel | None, _NotNull] = None
+    full_name: Annotated[Omittable[FullName], _NotNull] = None
+    mobile: Annotated[Omittable[AddressMobile], _NotNull] = None
+    line1: Annotated[Omittable[Line], _NotNull] = None
+    line2: OptionalLine | None = None
+    landmark: OptionalLine | None = None
+    city: Annotated[Omittable[Place], _NotNull] = None
+    state: Annotated[Omittable[Place], _NotNull] = None
+    postal_code: Annotated[Omittable[PostalCode], _NotNull] = None
+    country: Annotated[Omittable[Country], _NotNull] = None
+    label: Annotated[Omittable[AddressLabel], _NotNull] = None
     is_default: Annotated[
-        bool | None,
+        Omittable[JsonBool],
         _NotNull,
         Field(description="true moves the default here; false on the default is refused."),
     ] = None
