@@ -4,27 +4,15 @@ import uuid
 import httpx
 import pytest
 from fastapi import FastAPI
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storefront.app import create_app
 from storefront.auth.models import Role
 from storefront.catalog.cache import RedisCatalogCache
 from storefront.core.config import Settings
+from tests.catalog.cache_backends import settings_on_each_cache  # noqa: F401 (both caches)
 from tests.catalog.conftest import add_category, add_product, counted_statements, user_headers
 from tests.conftest import serving
-
-
-@pytest.fixture(params=["in-process", "redis"])
-async def settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
-    """Every test here runs on the in-process cache and on Redis."""
-    if request.param == "in-process":
-        return settings
-    redis_url: str = request.getfixturevalue("redis_url")
-    redis = Redis.from_url(redis_url)
-    await redis.flushdb()
-    await redis.aclose()
-    return settings.model_copy(update={"redis_url": redis_url})
 
 
 @pytest.fixture

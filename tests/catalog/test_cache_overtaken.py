@@ -19,31 +19,19 @@ from functools import partial
 import httpx
 import pytest
 from fastapi import FastAPI
-from redis.asyncio import Redis
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storefront.auth.models import Role, User
 from storefront.catalog.models import reviews_table
-from storefront.core.config import Settings
 from storefront.core.reads import PoolReader, open_pool
+from tests.catalog.cache_backends import settings_on_each_cache  # noqa: F401 (both caches)
 from tests.catalog.conftest import add_category, add_product, user_headers
 from tests.catalog.test_cache_redis import eventually
 from tests.tcp_proxy import TcpProxy
 
 # Only bounds how long a broken test waits for the database to reach the state it sets up.
 SETTLE = 15.0
-
-
-@pytest.fixture(params=["in-process", "redis"])
-async def settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
-    if request.param == "in-process":
-        return settings
-    redis_url: str = request.getfixturevalue("redis_url")
-    redis = Redis.from_url(redis_url)
-    await redis.flushdb()
-    await redis.aclose()
-    return settings.model_copy(update={"redis_url": redis_url})
 
 
 @pytest.fixture
