@@ -45,6 +45,7 @@ from storefront.auth.tokens import issue_access_token
 from storefront.cart.models import cart_items_table, carts_table
 from storefront.catalog.models import products_table
 from storefront.core.config import load_settings
+from storefront.core.database import create_engine, resolve_database_url
 from storefront.core.events.broker import purge_worker_queues
 from storefront.core.statement_count import counted_statements
 from storefront.models import metadata
@@ -81,15 +82,17 @@ class Row:
 async def seed(products: list[uuid.UUID], lanes: list[list[int]]) -> list[list[Buyer]]:
     """An empty database, then the products and, for each lane (a concurrent buyer's run of
     checkouts), its buyers: each with an address and a cart of one unit of its lane's product."""
-    app = create_app(load_settings())
-    async with LifespanManager(app), app.state.engine.begin() as connection:
+    settings = load_settings()
+    key = settings.resolved_secret_key()
+    # An engine, not the app: the app's periodic jobs would contend with the truncation.
+    engine = create_engine(resolve_database_url(settings))
+    async with engine.begin() as connection:
         tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
         await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         await connection.execute(
             text("INSERT INTO categories (category_id, name) VALUES ('C100', 'Bench')")
         )
         await connection.execute(insert(products_table), [_product(p) for p in products])
-        key = app.state.auth.secret_key
         rows: dict[str, list[dict[str, Any]]] = {
             "users": [],
             "addresses": [],
@@ -103,6 +106,7 @@ async def seed(products: list[uuid.UUID], lanes: list[list[int]]) -> list[list[B
         await connection.execute(insert(Address), rows["addresses"])
         await connection.execute(insert(carts_table), rows["carts"])
         await connection.execute(insert(cart_items_table), rows["items"])
+    await engine.dispose()
     return buyers
 
 
