@@ -130,3 +130,26 @@ async def test_a_commit_that_fails_runs_the_rollback_hooks(
         await duplicate()
     assert rolled_back == [True]
     assert await _count(sessions) == 0
+
+
+@pytest.mark.parametrize("lock", ["select", "get"])
+async def test_a_row_read_for_update_replaces_what_the_session_read_of_it_before(
+    sessions: async_sessionmaker[AsyncSession], lock: str
+) -> None:
+    """Read, then (after another transaction changed the row) lock: the locked values win,
+    whether the lock is a select or a get."""
+    async with unit_of_work(sessions) as session:
+        session.add(Category(category_id="C900", name="Garden"))
+
+    async with unit_of_work(sessions) as session:
+        earlier = await session.get_one(Category, "C900")
+        async with unit_of_work(sessions) as other:
+            (await other.get_one(Category, "C900")).name = "Garden & Patio"
+        if lock == "select":
+            query = select(Category).where(Category.category_id == "C900").with_for_update()
+            locked = await session.scalar(query)
+        else:
+            locked = await session.get(Category, "C900", with_for_update=True)
+
+    assert locked is earlier
+    assert locked.name == "Garden & Patio"

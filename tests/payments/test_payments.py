@@ -7,8 +7,10 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -195,6 +197,47 @@ async def test_confirmation_and_webhook_racing_capture_once(
     assert all(attempt.status == "captured" for attempt in await attempts(sessions))
     receipt_count = sum("receipt" in str(m["Subject"]) for m in smtp_sink.messages)
     assert receipt_count == 10
+
+
+async def test_a_webhook_applied_while_the_gateway_answers_the_confirmation_is_not_refunded(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    smtp_sink: SmtpSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The confirmation reads its attempt, asks the gateway, then applies the answer: the
+    gateway's webhook can capture the attempt in between. The confirmation must see that
+    capture, not its own earlier read, or it takes the order for paid by another payment and
+    refunds this one (the buyer keeps the goods and the money)."""
+    bought = await purchase(app, client, sessions)
+    paid = await sandbox(app).pay(bought.payment["gateway_order_id"])
+    gateway = sandbox(app)
+    answer = gateway.confirm
+
+    async def answer_after_the_webhook(**confirmation: Any) -> GatewayStatus:
+        delivered = await client.post(
+            WEBHOOK, content=paid.webhook.body, headers=paid.webhook.headers
+        )
+        assert delivered.status_code == 200
+
+        async def captured() -> bool:
+            return [a.status for a in await attempts(sessions)] == ["captured"]
+
+        await wait_for(captured)
+        return await answer(**confirmation)
+
+    monkeypatch.setattr(gateway, "confirm", answer_after_the_webhook)
+
+    confirmed = await confirm(client, bought, paid.confirmation)
+
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["payment"]["status"] == "captured"
+    assert [a.status for a in await attempts(sessions)] == ["captured"]
+    assert await refunds(sessions) == []
+    assert (await order_of(client, bought))["status"] == "paid"
+    await asyncio.sleep(0.3)  # no refund notice follows either
+    assert not any("refund" in str(m["Subject"]).lower() for m in smtp_sink.messages)
 
 
 async def test_a_late_failure_never_undoes_a_capture_and_a_later_capture_after_a_failure_counts(

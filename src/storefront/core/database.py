@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, func, make_url, text
+from sqlalchemy import DateTime, MetaData, event, func, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column
 
 from storefront.core.config import Settings
 from storefront.core.db_timeouts import asyncpg_timeouts
@@ -72,7 +72,22 @@ def create_sessionmaker(
     info: dict[str, object] = dict(resources or {})
     if on_outbox_commit:
         info[ON_OUTBOX_COMMIT] = on_outbox_commit
-    return async_sessionmaker(engine, expire_on_commit=False, info=info)
+    return async_sessionmaker(
+        engine, expire_on_commit=False, info=info, sync_session_class=LockedRowsSession
+    )
+
+
+class LockedRowsSession(Session):
+    """A session in which a row read FOR UPDATE is the truth: its values replace those of an
+    object the session had already loaded. By default the identity map keeps the earlier read,
+    so a service that reads, waits (on a gateway, say), then locks would decide on stale data
+    (a payment captured meanwhile by its webhook was refunded as a second payment)."""
+
+
+@event.listens_for(LockedRowsSession, "do_orm_execute")
+def _refresh_locked_rows(state: ORMExecuteState) -> None:
+    if state.is_select and getattr(state.statement, "_for_update_arg", None) is not None:
+        state.update_execution_options(populate_existing=True)
 
 
 Hook = Callable[[], Awaitable[None]]
