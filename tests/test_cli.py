@@ -209,6 +209,19 @@ def test_several_workers_without_redis_are_refused(database_url: str) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_second_server_on_a_taken_port_is_refused(database_url: str) -> None:
+    """granian binds with SO_REUSEPORT: without the check a second `serve` shared the port
+    with the first, each answering about half the requests (old code beside new)."""
+    env = environment(STOREFRONT_DATABASE_URL=database_url, STOREFRONT_ENV="test")
+    with serving(env) as (_, base_url):
+        port = base_url.rsplit(":", 1)[1]
+        result = run_storefront("serve", "--port", port, env=env)
+
+    assert result.returncode == 2
+    assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_worker_without_a_broker_explains_why_it_cannot_start(database_url: str) -> None:
     result = run_storefront("worker", env=environment(STOREFRONT_DATABASE_URL=database_url))
 

@@ -4,6 +4,7 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -98,6 +99,7 @@ def serve(
             "--workers > 1 needs STOREFRONT_REDIS_URL: rate limits and caches kept in one "
             "process would not be shared between the workers."
         )
+    _refuse_a_taken_port(host, port)
     seed = settings.uses_embedded_database and settings.demo_data
     # Worker processes find the database (embedded or not) through the environment.
     os.environ["STOREFRONT_DATABASE_URL"] = _prepare_database(settings, seed_when_empty=seed)
@@ -115,6 +117,19 @@ def serve(
     )
     with _metrics_shared_by_workers() if workers > 1 else nullcontext():
         server.serve()
+
+
+def _refuse_a_taken_port(host: str, port: int) -> None:
+    """granian binds with SO_REUSEPORT, so a second server on a port would silently share it
+    with the first (about half the requests each: old code beside new after a restart gone
+    wrong). A plain bind fails while anyone listens there."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise ConfigurationError(
+            f"Cannot listen on {host}:{port}: {exc.strerror}. Is another server running there?"
+        ) from None
 
 
 @contextmanager
