@@ -29,7 +29,7 @@ from storefront.core.http.proxies import trusted_proxy_middleware
 from storefront.core.http.request_context import RequestContextMiddleware
 from storefront.core.http.security_headers import SecurityHeadersMiddleware
 from storefront.core.logging import configure_logging
-from storefront.core.openapi import operation_id, without_422
+from storefront.core.openapi import document_as_served, operation_id
 from storefront.core.reads import PoolReader, open_pool
 from storefront.core.schemas import ErrorResponse
 from storefront.orders.admin_router import router as orders_admin_router
@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.state.settings = settings
-    without_422(app)
+    document_as_served(app)
     # The catalog first: its public reads are the hottest routes, and routing tries in order.
     app.include_router(catalog_router)
     app.include_router(auth_router)

@@ -15,8 +15,9 @@ from storefront.core.schemas import ErrorResponse
 MAXIMUM_SETTING = "x-maximum-setting"
 
 
-def without_422(app: FastAPI) -> None:
-    """Also fills in the limits that settings decide (MAXIMUM_SETTING)."""
+def document_as_served(app: FastAPI) -> None:
+    """The app's OpenAPI document without FastAPI's generated 422s (invalid input is our 400)
+    and with the limits that settings decide filled in (MAXIMUM_SETTING)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
