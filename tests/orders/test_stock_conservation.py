@@ -1,20 +1,14 @@
 """Stock is conserved whatever buyers, payments, the shop and the expiry job do, in any order:
 for every product, initial stock = on hand + reserved by unpaid orders + sold. A hypothesis
 state machine drives the real API and the real services (checkout, cancellation, expiry, a
-capture arriving late, admin moves) and checks the database after every step against a model.
-
-The machine runs in a thread of its own (hypothesis drives it synchronously) and hands each
-call to the test's event loop, where the app and its connections live."""
+capture arriving late, admin moves) and checks the database after every step against a model."""
 
 import asyncio
 import uuid
-from collections.abc import Coroutine
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -22,7 +16,6 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,8 +26,7 @@ from storefront.orders.expiry import expire_due_orders
 from storefront.orders.service import CaptureOutcome, record_capture
 from tests.catalog.conftest import user_headers
 from tests.orders.conftest import ORDERS, Buyer, add_buyers, add_products, age_order, checkout
-
-Result = TypeVar("Result")
+from tests.threaded_machine import World, run_machine
 
 PRODUCTS = 3
 BUYERS = 2
@@ -66,20 +58,6 @@ class ModelOrder:
     buyer: int
     lines: dict[uuid.UUID, int]
     status: str = "pending_payment"
-
-
-@dataclass
-class World:
-    """What the machine needs from the test: its loop, the app and a client on it."""
-
-    loop: asyncio.AbstractEventLoop
-    app: FastAPI
-    client: httpx.AsyncClient
-    sessions: async_sessionmaker[AsyncSession]
-    admin: dict[str, str] = field(default_factory=dict)
-
-    def run(self, call: Coroutine[Any, Any, Result]) -> Result:
-        return asyncio.run_coroutine_threadsafe(call, self.loop).result(timeout=60)
 
 
 def stock_machine(world: World) -> type[RuleBasedStateMachine]:
@@ -264,12 +242,4 @@ async def test_stock_is_conserved_over_any_sequence_of_order_events(
 ) -> None:
     world = World(asyncio.get_running_loop(), app, client, sessions)
     world.admin = await user_headers(app, sessions, "stock_admin", Role.ADMIN)
-    machine = stock_machine(world)
-    options = settings(
-        max_examples=100,
-        stateful_step_count=30,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
-    await asyncio.to_thread(run_state_machine_as_test, machine, settings=options)
+    await run_machine(stock_machine(world), examples=100, steps=30)
