@@ -346,6 +346,37 @@ async def test_an_unanswered_payment_stays_pending_until_the_reconciler_settles_
     assert (await order_of(client, bought))["status"] == "paid"
 
 
+async def test_attempts_nobody_pays_do_not_keep_the_reconciler_from_a_paid_one(
+    app: FastAPI, client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Abandoned attempts stay unsettled for a day. The reconciler takes a batch at a time:
+    if it always took the oldest, a payment whose webhook was lost behind a full batch of
+    abandoned ones would never be applied."""
+    abandoned = [await purchase(app, client, sessions) for _ in range(3)]
+    bought = await purchase(app, client, sessions)
+    await sandbox(app).pay(bought.payment["gateway_order_id"], "success")  # webhook lost
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            update(PaymentAttempt).values(created_at=PaymentAttempt.created_at - timedelta(hours=1))
+        )
+
+    asked: list[int] = []
+    for _ in range(2):  # two runs, each a settle delay after the one before
+        async with unit_of_work(app.state.sessions) as session:
+            asked.append(await reconcile(app.state.payments, session, batch_size=3))
+        async with unit_of_work(sessions) as session:
+            await session.execute(
+                update(PaymentAttempt).values(
+                    checked_at=PaymentAttempt.checked_at - timedelta(hours=1)
+                )
+            )
+
+    assert asked == [0, 1]
+    assert (await order_of(client, bought))["status"] == "paid"
+    statuses = [(await order_of(client, unpaid))["status"] for unpaid in abandoned]
+    assert statuses == ["pending_payment"] * 3
+
+
 async def test_a_second_capture_for_a_paid_order_is_returned(
     app: FastAPI, client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

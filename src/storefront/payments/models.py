@@ -55,8 +55,10 @@ class PaymentAttempt(Timestamped, Base):
             postgresql_where=text("status = 'captured'"),
         ),
         Index("ix_payment_attempts_order_created", "order_id", "created_at"),
+        # The reconciler's queue: unsettled attempts, the least recently asked about first.
         Index(
             "ix_payment_attempts_unsettled",
+            "checked_at",
             "created_at",
             postgresql_where=text("status IN ('created', 'pending')"),
         ),
@@ -74,6 +76,8 @@ class PaymentAttempt(Timestamped, Base):
     failure_reason: Mapped[str | None] = mapped_column(String(200))
     refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the reconciler last asked the gateway about it (None: never).
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PaymentRefund(Timestamped, Base):

@@ -5,7 +5,7 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.core.events.outbox import Event
@@ -57,22 +57,29 @@ async def refund_cancelled_order(session: AsyncSession, event: Event) -> None:
     )
 
 
-async def reconcile(context: PaymentsContext, session: AsyncSession) -> int:
+async def reconcile(
+    context: PaymentsContext, session: AsyncSession, batch_size: int = RECONCILE_BATCH
+) -> int:
     """Ask the gateway about attempts left unsettled (a confirmation that timed out, a lost
-    webhook) and apply what it says; returns how many changed."""
+    webhook) and apply what it says; returns how many changed. Each attempt is asked about at
+    most once per settle delay, the least recently asked first, so attempts nobody ever pays
+    (abandoned for up to a day) cannot keep a newer one from its turn."""
     settle_after = timedelta(seconds=context.settings.payment_reconcile_after_seconds)
+    asked_before = func.now() - settle_after
     due = await session.scalars(
         select(PaymentAttempt)
         .where(
             PaymentAttempt.status.in_([AttemptStatus.CREATED, AttemptStatus.PENDING]),
-            PaymentAttempt.created_at < func.now() - settle_after,
+            PaymentAttempt.created_at < asked_before,
+            or_(PaymentAttempt.checked_at.is_(None), PaymentAttempt.checked_at < asked_before),
         )
-        .order_by(PaymentAttempt.created_at)
-        .limit(RECONCILE_BATCH)
+        .order_by(PaymentAttempt.checked_at.asc().nulls_first(), PaymentAttempt.created_at)
+        .limit(batch_size)
         .with_for_update(skip_locked=True)
     )
     changed = 0
     for attempt in due.all():
+        attempt.checked_at = datetime.now(UTC)
         try:
             news = await context.gateway.fetch(attempt.gateway_order_id)
         except (GatewayUnavailable, GatewayRejected):
