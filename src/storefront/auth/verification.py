@@ -118,7 +118,8 @@ async def request_verification(
     """A new code for the contact, unless it is verified already (409, nothing sent)."""
     purpose = CodePurpose.VERIFY_MOBILE if mobile else CodePurpose.VERIFY_EMAIL
     user = await session.get_one(User, user_id)
-    if user.is_mobile_verified if mobile else user.is_email_verified:
+    verified = user.is_mobile_verified if mobile else user.is_email_verified
+    if verified:
         what = "mobile number" if mobile else "email"
         raise Conflict(f"This {what} is already verified.")
     await enforce_resend_cooldown(session, auth, user_id, purpose)
